@@ -1,0 +1,108 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { GeoscoutError } from './errors.js';
+
+/** The configuration schema. Every field has a default so an empty file is valid. */
+export const ConfigSchema = z
+  .object({
+    /** Where geoscout keeps its state (database, thumbnails, generated data). */
+    dataDir: z.string().min(1).default('.geoscout'),
+    /** LanceDB directory or object-store URI (s3://, gs://, az://). Defaults to `<dataDir>/lancedb`. */
+    dbUri: z.string().min(1).optional(),
+    /** Directories images and documents may be read from. Empty means no restriction (CLI use). */
+    allowedRoots: z.array(z.string().min(1)).default([]),
+    raster: z
+      .object({
+        /** Pixel reader: `auto` uses sharp/libvips where it can decode the file, geotiff.js otherwise. */
+        reader: z.enum(['auto', 'sharp', 'geotiff']).default('auto'),
+        /** Largest window one read may return, in pixels (guards memory). */
+        maxWindowPixels: z.number().int().positive().default(8192 * 8192),
+        /** Percentiles of the per-image histogram mapped to 0 and 255 for >8-bit data. */
+        stretchPercentiles: z.tuple([z.number().min(0).max(50), z.number().min(50).max(100)]).default([2, 98]),
+      })
+      .default({ reader: 'auto', maxWindowPixels: 8192 * 8192, stretchPercentiles: [2, 98] }),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+
+/** Validated configuration with paths resolved to absolute form. */
+export type Config = z.infer<typeof ConfigSchema> & { dbUri: string; configFile?: string };
+
+/** Environment variables that override the file; documented in the README. */
+const ENV_KEYS = {
+  GEOSCOUT_DATA_DIR: 'dataDir',
+  GEOSCOUT_DB_URI: 'dbUri',
+  GEOSCOUT_ALLOWED_ROOTS: 'allowedRoots',
+  GEOSCOUT_RASTER_READER: 'raster.reader',
+  GEOSCOUT_LOG_LEVEL: 'logLevel',
+} as const;
+
+/**
+ * Loads configuration: defaults ← file (`--config`, `$GEOSCOUT_CONFIG`, or
+ * `./geoscout.config.json` when present) ← environment. Throws CONFIG with the
+ * offending field named when validation fails.
+ */
+export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Config {
+  const env = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+  const explicit = opts.file ?? env.GEOSCOUT_CONFIG;
+  const candidate = explicit ?? path.join(cwd, 'geoscout.config.json');
+  let raw: Record<string, unknown> = {};
+  let configFile: string | undefined;
+  if (explicit || existsSync(candidate)) {
+    configFile = path.resolve(cwd, candidate);
+    raw = readJsonFile(configFile);
+  }
+  applyEnv(raw, env);
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new GeoscoutError('CONFIG', `Invalid configuration${configFile ? ` in ${configFile}` : ''}: ${issues}`, {
+      details: { configFile, issues: parsed.error.issues },
+    });
+  }
+  const base = configFile ? path.dirname(configFile) : cwd;
+  const dataDir = path.resolve(base, parsed.data.dataDir);
+  const dbUri = parsed.data.dbUri && /^[a-z][a-z0-9+.-]*:\/\//i.test(parsed.data.dbUri)
+    ? parsed.data.dbUri
+    : path.resolve(base, parsed.data.dbUri ?? path.join(dataDir, 'lancedb'));
+  return {
+    ...parsed.data,
+    dataDir,
+    dbUri,
+    allowedRoots: parsed.data.allowedRoots.map((r) => path.resolve(base, r)),
+    ...(configFile ? { configFile } : {}),
+  };
+}
+
+function readJsonFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new GeoscoutError('CONFIG', `Cannot read configuration file ${file}: create it or point --config elsewhere.`, { cause });
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('top level must be an object');
+    return value as Record<string, unknown>;
+  } catch (cause) {
+    throw new GeoscoutError('CONFIG', `Configuration file ${file} is not a JSON object: ${(cause as Error).message}`, { cause });
+  }
+}
+
+function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
+  for (const [name, key] of Object.entries(ENV_KEYS)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    const parsed: unknown = key === 'allowedRoots' ? value.split(path.delimiter).filter(Boolean) : value;
+    const parts = key.split('.');
+    let target = raw;
+    for (const part of parts.slice(0, -1)) {
+      const next = target[part];
+      target = (target[part] = next && typeof next === 'object' ? next : {}) as Record<string, unknown>;
+    }
+    target[parts[parts.length - 1]!] = parsed;
+  }
+}

@@ -1,0 +1,85 @@
+import type { Samples } from './pixel-readers.js';
+import type { RasterInfo } from './raster-info.js';
+
+/**
+ * Display/encoder stretch for one image: per RGB output channel, the source band and
+ * the input values mapped to 0 and 255. It is computed once per image (from an
+ * overview) and stored in the catalog so every tile of an image is stretched the
+ * same way; per-window stretches would make neighbouring tiles disagree.
+ *
+ * The rule (documented in the README):
+ * - 8-bit data is shown as stored (lo 0, hi 255);
+ * - other types are stretched linearly between the 2nd and 98th percentiles of each
+ *   band (configurable), nodata excluded, values clamped;
+ * - band choice: 1 band → grey; RGB photometric → bands 1,2,3; 4 bands → 3,2,1 (the
+ *   B,G,R,NIR order of WorldView/Pléiades/PlanetScope 4-band products); 8 bands → 5,3,2
+ *   (WorldView-2/3 C,B,G,Y,R,RE,N1,N2); otherwise 1,2,3. A sidecar's `rgb_bands`
+ *   overrides it.
+ */
+export interface Stretch {
+  /** 0-based source band for R, G, B. */
+  bands: [number, number, number];
+  lo: [number, number, number];
+  hi: [number, number, number];
+}
+
+/** Default RGB band choice for an image (0-based). */
+export function defaultRgbBands(info: Pick<RasterInfo, 'bands' | 'photometric'>): [number, number, number] {
+  if (info.bands < 3) return [0, 0, 0];
+  if (info.photometric === 2) return [0, 1, 2];
+  if (info.bands === 4) return [2, 1, 0];
+  if (info.bands === 8) return [4, 2, 1];
+  return [0, 1, 2];
+}
+
+/** Computes a stretch from sample data (any window or overview of the image). */
+export function computeStretch(
+  samples: Samples,
+  bandCount: number,
+  opts: { dtype: RasterInfo['dtype']; nodata: number | null; rgbBands: [number, number, number]; percentiles: [number, number] },
+): Stretch {
+  if (opts.dtype === 'uint8') return { bands: opts.rgbBands, lo: [0, 0, 0], hi: [255, 255, 255] };
+  const lo: number[] = [];
+  const hi: number[] = [];
+  for (const band of opts.rgbBands) {
+    const [a, b] = percentilesOf(samples, bandCount, band, opts.nodata, opts.percentiles);
+    lo.push(a);
+    hi.push(b > a ? b : a + 1);
+  }
+  return { bands: opts.rgbBands, lo: lo as Stretch['lo'], hi: hi as Stretch['hi'] };
+}
+
+/** Applies a stretch: interleaved samples → interleaved 8-bit RGB; nodata pixels become black. */
+export function toRgb8(samples: Samples, pixels: number, bandCount: number, s: Stretch, nodata: number | null): Uint8Array {
+  const out = new Uint8Array(pixels * 3);
+  const scale = s.hi.map((h, c) => 255 / (h - s.lo[c]!));
+  for (let p = 0; p < pixels; p++) {
+    const base = p * bandCount;
+    if (nodata !== null && isNoData(samples, base, bandCount, nodata)) continue;
+    for (let c = 0; c < 3; c++) {
+      const v = (samples[base + s.bands[c]!]! - s.lo[c]!) * scale[c]!;
+      out[p * 3 + c] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
+    }
+  }
+  return out;
+}
+
+function isNoData(samples: Samples, base: number, bandCount: number, nodata: number): boolean {
+  for (let b = 0; b < bandCount; b++) if (samples[base + b] !== nodata) return false;
+  return true;
+}
+
+/** Percentiles of one band from at most ~200k evenly strided samples (sorting all would be wasteful). */
+function percentilesOf(samples: Samples, bandCount: number, band: number, nodata: number | null, pct: [number, number]): [number, number] {
+  const pixels = Math.floor(samples.length / bandCount);
+  const stride = Math.max(1, Math.floor(pixels / 200_000));
+  const values: number[] = [];
+  for (let p = 0; p < pixels; p += stride) {
+    const v = samples[p * bandCount + band]!;
+    if (Number.isFinite(v) && v !== nodata) values.push(v);
+  }
+  if (values.length === 0) return [0, 1];
+  const sorted = Float64Array.from(values).sort();
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round((q / 100) * (sorted.length - 1))))]!;
+  return [at(pct[0]), at(pct[1])];
+}
