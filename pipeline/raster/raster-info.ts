@@ -115,6 +115,9 @@ async function checkLocalTiff(path: string): Promise<void> {
     throw new GeoscoutError('PERMISSION_DENIED', `${path}: cannot open (${code ?? cause}).`, { cause, details: { path } });
   }
   try {
+    if ((await fh.stat()).isDirectory()) {
+      throw new GeoscoutError('INVALID_INPUT', `${path} is a directory, not a GeoTIFF file.`, { details: { path } });
+    }
     const head = Buffer.alloc(4);
     const { bytesRead } = await fh.read(head, 0, 4, 0);
     if (bytesRead < 4 || !TIFF_MAGIC.includes(head.toString('hex'))) {
