@@ -53,7 +53,11 @@ export async function openGeoTiff(uri: string, signal?: AbortSignal): Promise<Ge
 }
 
 /** Reads size, bands, sample type, CRS, geotransform, nodata, overviews and tags. */
-export async function readRasterInfo(uri: string, signal?: AbortSignal): Promise<{ info: RasterInfo; tiff: GeoTIFF }> {
+export async function readRasterInfo(
+  uri: string,
+  signal?: AbortSignal,
+  crsOverride?: CrsInfo,
+): Promise<{ info: RasterInfo; tiff: GeoTIFF }> {
   const tiff = await openGeoTiff(uri, signal);
   try {
     const count = await tiff.getImageCount();
@@ -69,7 +73,7 @@ export async function readRasterInfo(uri: string, signal?: AbortSignal): Promise
     }
     const fileSize = /^https?:/i.test(uri) ? null : (await stat(uri)).size;
     if (fileSize !== null) await checkNotTruncated(uri, main, fileSize);
-    const { crs, geotransform } = readGeo(uri, main);
+    const { crs, geotransform } = readGeo(uri, main, crsOverride);
     const info: RasterInfo = {
       uri,
       fileSize,
@@ -150,11 +154,11 @@ async function checkNotTruncated(path: string, im: GeoTIFFImage, size: number): 
   }
 }
 
-function readGeo(uri: string, im: GeoTIFFImage): { crs: CrsInfo | null; geotransform: GeoTransform | null } {
+function readGeo(uri: string, im: GeoTIFFImage, crsOverride?: CrsInfo): { crs: CrsInfo | null; geotransform: GeoTransform | null } {
   const dir = im.getFileDirectory();
-  const keys = im.getGeoKeys();
+  const keys = im.getGeoKeys() ?? {};
   const hasTransform = dir.hasTag('ModelTransformation') || (dir.hasTag('ModelTiepoint') && dir.hasTag('ModelPixelScale'));
-  if (!keys || !hasTransform) return { crs: null, geotransform: null };
+  if (!hasTransform || (!crsOverride && Object.keys(keys).length === 0)) return { crs: null, geotransform: null };
   let gt: GeoTransform;
   const mt = dir.getValue('ModelTransformation') as number[] | undefined;
   if (mt && mt.length >= 16) {
@@ -168,6 +172,7 @@ function readGeo(uri: string, im: GeoTIFFImage): { crs: CrsInfo | null; geotrans
   if (keys.GTRasterTypeGeoKey === 2) {
     gt = [gt[0] - 0.5 * gt[1] - 0.5 * gt[2], gt[1], gt[2], gt[3] - 0.5 * gt[4] - 0.5 * gt[5], gt[4], gt[5]];
   }
+  if (crsOverride) return { crs: crsOverride, geotransform: gt };
   const code = Number(keys.ProjectedCSTypeGeoKey ?? (keys.GTModelTypeGeoKey === 2 ? keys.GeographicTypeGeoKey : undefined));
   if (!Number.isFinite(code) || code === 32767) {
     throw new GeoscoutError(

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
+import type { CrsInfo } from './crs.js';
 import type { Georef, PixelWindow } from './georef.js';
 import { geotiffReader, sharpReader, sharpSpaceFor, type PixelReader, type Samples } from './pixel-readers.js';
 import { georefOf, readRasterInfo, type LevelInfo, type RasterInfo } from './raster-info.js';
@@ -12,6 +13,8 @@ export interface OpenRasterOptions {
   /** Largest window one read may return, in pixels of the level read. */
   maxWindowPixels?: number;
   signal?: AbortSignal;
+  /** CRS to use instead of the file's GeoKeys (from a sidecar or STAC `proj:epsg`). */
+  crsOverride?: CrsInfo;
 }
 
 /** Raw samples of a window. */
@@ -52,7 +55,7 @@ const DEFAULT_MAX_WINDOW = 8192 * 8192;
 
 /** Opens a local GeoTIFF/COG (or an http(s) URL through geotiff.js range reads). */
 export async function openRaster(uri: string, opts: OpenRasterOptions = {}): Promise<Raster> {
-  const { info, tiff } = await readRasterInfo(uri, opts.signal);
+  const { info, tiff } = await readRasterInfo(uri, opts.signal, opts.crsOverride);
   const choice = opts.reader ?? 'auto';
   let reader: PixelReader;
   if (choice === 'geotiff') {

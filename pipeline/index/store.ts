@@ -1,0 +1,54 @@
+import * as lancedb from '@lancedb/lancedb';
+import type { Schema } from 'apache-arrow';
+import { GeoscoutError } from '../../core/errors.js';
+import { TABLE_SCHEMAS, type TableName } from './schemas.js';
+
+/**
+ * The LanceDB database behind every table in DESIGN.md: a local directory on one
+ * machine, an object-store URI (s3://, gs://, az://) when many machines share it.
+ * Tables are created on first use with their fixed schema. `close()` is idempotent.
+ */
+export class Store {
+  private readonly tables = new Map<TableName, Promise<lancedb.Table>>();
+  private closed = false;
+
+  private constructor(
+    readonly uri: string,
+    private readonly db: lancedb.Connection,
+  ) {}
+
+  /** Connects to (creating if needed) the database at `uri`. */
+  static async open(uri: string): Promise<Store> {
+    try {
+      return new Store(uri, await lancedb.connect(uri));
+    } catch (cause) {
+      throw new GeoscoutError('CONFIG', `Cannot open the LanceDB database at ${uri}: ${(cause as Error).message}. Check dbUri in the configuration.`, { cause });
+    }
+  }
+
+  /** The named table, created empty with its schema when it does not exist yet. */
+  table(name: TableName): Promise<lancedb.Table> {
+    if (this.closed) throw new GeoscoutError('INVALID_INPUT', `The store at ${this.uri} is closed.`);
+    let t = this.tables.get(name);
+    if (!t) {
+      const schema: Schema = TABLE_SCHEMAS[name];
+      t = this.db.createEmptyTable(name, schema, { mode: 'create', existOk: true });
+      this.tables.set(name, t);
+    }
+    return t;
+  }
+
+  /** Closes open tables and the connection; safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.tables.values()) (await t.catch(() => null))?.close();
+    this.tables.clear();
+    this.db.close();
+  }
+}
+
+/** Quotes a string literal for a LanceDB (DataFusion SQL) filter. */
+export function sqlString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
