@@ -1,0 +1,23 @@
+import { Command } from 'commander';
+import { imagesCommand } from './commands/images.js';
+import { rasterCommand } from './commands/raster.js';
+import { action, printJson } from './cli-context.js';
+
+/** Builds the `geoscout` command tree (exported so tests can drive it in-process). */
+export function buildCli(): Command {
+  const program = new Command('geoscout')
+    .description('Talk to your satellite imagery and domain documents.\nConfig: ./geoscout.config.json, --config or $GEOSCOUT_CONFIG; env GEOSCOUT_DATA_DIR, GEOSCOUT_DB_URI, GEOSCOUT_ALLOWED_ROOTS, GEOSCOUT_RASTER_READER, GEOSCOUT_LOG_LEVEL.')
+    .version('0.1.0')
+    .option('-c, --config <file>', 'configuration file (JSON)')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (logs go to stderr)')
+    .showHelpAfterError();
+  program.addCommand(imagesCommand());
+  program.addCommand(rasterCommand());
+  program
+    .command('config')
+    .description('print the effective configuration (file + environment + defaults)')
+    .action(action(async (ctx) => printJson(ctx.config)));
+  return program;
+}
+
+await buildCli().parseAsync(process.argv);
