@@ -3,4 +3,5 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../server/cli.ts');
+const { runCli } = await import('../server/cli.ts');
+await runCli(process.argv);

@@ -20,4 +20,7 @@ export function buildCli(): Command {
   return program;
 }
 
-await buildCli().parseAsync(process.argv);
+/** Runs the CLI on an argv (process.argv by default). */
+export async function runCli(argv: string[] = process.argv): Promise<void> {
+  await buildCli().parseAsync(argv);
+}

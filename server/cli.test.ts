@@ -1,0 +1,73 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../core/testing/temp-dir.js';
+import { writePatternTiff } from '../pipeline/raster/testing.js';
+import { buildCli } from './cli.js';
+
+const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'geoscout.js');
+let tmp: Awaited<ReturnType<typeof makeTempDir>>;
+
+function geoscout(args: string[], cwd = tmp.dir) {
+  const res = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, GEOSCOUT_DATA_DIR: path.join(tmp.dir, 'state'), GEOSCOUT_CONFIG: '' },
+  });
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+function leafCommands(cmd: Command, prefix: string[] = []): string[][] {
+  const subs = cmd.commands.filter((c) => c.name() !== 'help');
+  if (subs.length === 0) return [prefix];
+  return [prefix, ...subs.flatMap((c) => leafCommands(c, [...prefix, c.name()]))];
+}
+
+beforeAll(async () => {
+  tmp = await makeTempDir();
+});
+afterAll(async () => tmp.cleanup());
+
+describe('geoscout CLI', () => {
+  it('every command and subcommand has a description and --help', () => {
+    const paths = leafCommands(buildCli());
+    expect(paths.length).toBeGreaterThan(5);
+    for (const p of paths) {
+      const res = geoscout([...p, '--help']);
+      expect(res.code, `${p.join(' ')} --help: ${res.stderr}`).toBe(0);
+      expect(res.stdout).toContain('Usage: geoscout');
+    }
+  });
+
+  it('adds, skips and lists images; stdout has data, errors go to stderr with an exit code', async () => {
+    const scene = path.join(tmp.dir, 'a.tif');
+    await writePatternTiff(scene, { width: 200, height: 100, bands: 3, georef: { epsg: 32640, originX: 230000, originY: 2710000, pixelSizeX: 0.5, pixelSizeY: 0.5 } });
+    const add = geoscout(['images', 'add', '*.tif', '--json']);
+    expect(add.code).toBe(0);
+    const res = JSON.parse(add.stdout) as { added: { image_id: string }[] };
+    expect(res.added).toHaveLength(1);
+    const again = geoscout(['images', 'add', scene]);
+    expect(again.stdout).toMatch(/^skipped img_/);
+    const list = geoscout(['images', 'list', '--bbox', '54,24,55,25', '--json']);
+    expect((JSON.parse(list.stdout) as unknown[]).length).toBe(1);
+    expect(geoscout(['images', 'list', '--bbox', '0,0,1,1']).stdout).toContain('no images match');
+    const bad = geoscout(['images', 'list', '--from', 'yesterday-ish']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('error [INVALID_INPUT]: --from must be a date');
+    expect(bad.stdout).toBe('');
+    const missing = geoscout(['images', 'show', 'img_0000']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('NOT_FOUND');
+  });
+
+  it('reports an invalid configuration file by field', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const cfg = path.join(tmp.dir, 'bad.json');
+    await writeFile(cfg, JSON.stringify({ raster: { reader: 'gdal' } }));
+    const res = geoscout(['--config', cfg, 'config']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('raster.reader');
+  });
+});
