@@ -1,0 +1,59 @@
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+import { assertAllowedPath, expandPaths } from './paths.js';
+import { makeTempDir } from './testing/temp-dir.js';
+
+let tmp: Awaited<ReturnType<typeof makeTempDir>>;
+beforeAll(async () => {
+  tmp = await makeTempDir();
+});
+afterAll(async () => tmp.cleanup());
+
+describe('configuration', () => {
+  it('defaults, then the file, then the environment; paths resolve against the file', async () => {
+    expect(loadConfig({ cwd: tmp.dir, env: {} })).toMatchObject({ dataDir: path.join(tmp.dir, '.geoscout'), dbUri: path.join(tmp.dir, '.geoscout', 'lancedb') });
+    const file = path.join(tmp.dir, 'conf', 'geoscout.json');
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, JSON.stringify({ dataDir: 'state', raster: { reader: 'geotiff' }, allowedRoots: ['imagery'] }));
+    const cfg = loadConfig({ file, env: { GEOSCOUT_DB_URI: 's3://bucket/geoscout', GEOSCOUT_RASTER_READER: 'sharp' } });
+    expect(cfg).toMatchObject({
+      dataDir: path.join(tmp.dir, 'conf', 'state'),
+      dbUri: 's3://bucket/geoscout',
+      allowedRoots: [path.join(tmp.dir, 'conf', 'imagery')],
+      raster: { reader: 'sharp', maxWindowPixels: 8192 * 8192 },
+    });
+  });
+
+  it('names the bad field and the file', async () => {
+    const file = path.join(tmp.dir, 'bad.json');
+    await writeFile(file, JSON.stringify({ raster: { maxWindowPixels: -5 }, surprise: 1 }));
+    expect(() => loadConfig({ file, env: {} })).toThrow(/bad\.json.*raster\.maxWindowPixels/);
+    await writeFile(file, '{ not json');
+    expect(() => loadConfig({ file, env: {} })).toThrow(/not a JSON object/);
+    expect(() => loadConfig({ cwd: tmp.dir, env: { GEOSCOUT_LOG_LEVEL: 'loud' } })).toThrow(/logLevel/);
+  });
+});
+
+describe('paths', () => {
+  it('expands globs in sorted order and keeps plain paths for their own errors', async () => {
+    await mkdir(path.join(tmp.dir, 'scenes', 'b'), { recursive: true });
+    for (const f of ['scenes/b/2.tif', 'scenes/1.tif', 'scenes/notes.txt']) await writeFile(path.join(tmp.dir, f), '');
+    expect(await expandPaths(['scenes/**/*.tif', 'missing.tif'], tmp.dir)).toEqual([
+      path.join(tmp.dir, 'scenes/1.tif'),
+      path.join(tmp.dir, 'scenes/b/2.tif'),
+      path.join(tmp.dir, 'missing.tif'),
+    ]);
+    await expect(expandPaths(['nothing/*.tif'], tmp.dir)).rejects.toThrow(/No files match/);
+  });
+
+  it('refuses paths outside the allowed roots, including through symlinks', async () => {
+    const root = path.join(tmp.dir, 'scenes');
+    await assertAllowedPath(path.join(root, '1.tif'), [root]);
+    await expect(assertAllowedPath(path.join(tmp.dir, 'bad.json'), [root])).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+    await expect(assertAllowedPath(path.join(root, '..', 'bad.json'), [root])).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+    await symlink(path.join(tmp.dir, 'bad.json'), path.join(root, 'escape.tif'));
+    await expect(assertAllowedPath(path.join(root, 'escape.tif'), [root])).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+  });
+});
