@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { imagesCommand } from './commands/images.js';
+import { modelsCommand } from './commands/models.js';
 import { rasterCommand } from './commands/raster.js';
 import { action, printJson } from './cli-context.js';
 
@@ -13,6 +14,7 @@ export function buildCli(): Command {
     .showHelpAfterError();
   program.addCommand(imagesCommand());
   program.addCommand(rasterCommand());
+  program.addCommand(modelsCommand());
   program
     .command('config')
     .description('print the effective configuration (file + environment + defaults)')
