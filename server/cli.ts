@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { imagesCommand } from './commands/images.js';
 import { modelsCommand } from './commands/models.js';
+import { synthCommand } from './commands/synth.js';
+import { demoCommand } from './commands/demo.js';
 import { rasterCommand } from './commands/raster.js';
 import { action, printJson } from './cli-context.js';
 
@@ -15,6 +17,8 @@ export function buildCli(): Command {
   program.addCommand(imagesCommand());
   program.addCommand(rasterCommand());
   program.addCommand(modelsCommand());
+  program.addCommand(synthCommand());
+  program.addCommand(demoCommand());
   program
     .command('config')
     .description('print the effective configuration (file + environment + defaults)')

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { expandPaths } from '../../core/paths.js';
 import { addImages, getImage, listImages, type ImageFilter, type ImageRecord } from '../../pipeline/catalog/catalog.js';
 import { action, parseDateOption, parseNumberList, printJson } from '../cli-context.js';
+import { formatLatLon } from '../format.js';
 import { progressBar } from '../progress.js';
 
 /** `geoscout images ...`: the scene catalog. */
@@ -74,14 +75,7 @@ export function imagesCommand(): Command {
 /** One human-readable line per image. */
 export function describe(r: ImageRecord): string {
   const when = r.acquired_at ? r.acquired_at.slice(0, 16).replace('T', ' ') : 'time unknown';
-  const where = r.center_lat !== null && r.center_lon !== null ? `${fmtLat(r.center_lat)} ${fmtLon(r.center_lon)}` : 'pixel-only';
+  const where = r.center_lat !== null && r.center_lon !== null ? formatLatLon(r.center_lat, r.center_lon) : 'pixel-only';
   const gsd = r.gsd_m ? `${r.gsd_m.toFixed(2)} m` : '? m';
   return `${when}  ${r.sensor ?? 'sensor?'}  ${gsd}  ${r.width}×${r.height}×${r.bands} ${r.dtype}  ${where}  ${r.status}  ${r.uri}`;
-}
-
-function fmtLat(v: number) {
-  return `${Math.abs(v).toFixed(4)} ${v >= 0 ? 'N' : 'S'}`;
-}
-function fmtLon(v: number) {
-  return `${Math.abs(v).toFixed(4)} ${v >= 0 ? 'E' : 'W'}`;
 }

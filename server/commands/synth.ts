@@ -1,0 +1,66 @@
+import path from 'node:path';
+import { Command } from 'commander';
+import { generateChipPairs, generateScene, type SceneOptions } from '../../pipeline/synth/generate-scene.js';
+import { action, parseNumberList, printJson } from '../cli-context.js';
+import { progressBar } from '../progress.js';
+
+/** Parses "4096" or "4096x2048". */
+export function parseSize(text: string): [number, number] {
+  const m = /^(\d+)(?:x(\d+))?$/i.exec(text.trim());
+  const w = Number(m?.[1]);
+  const h = Number(m?.[2] ?? m?.[1]);
+  if (!m || w < 64 || h < 64) throw new Error(`size must be N or WxH with sides ≥ 64, got "${text}"`);
+  return [w, h];
+}
+
+/** `geoscout synth ...`: the synthetic world. */
+export function synthCommand(): Command {
+  const cmd = new Command('synth').description('synthetic overhead scenes with ground truth, and chip–caption pairs');
+  cmd
+    .command('scene')
+    .description('write <name>.tif (tiled GeoTIFF with overviews), <name>.meta.json, <name>.truth.geojson and <name>.coco.json')
+    .requiredOption('-o, --out <dir>', 'output folder')
+    .option('--name <name>', 'file stem (default scene-<seed>)')
+    .option('--seed <n>', 'random seed (same seed, same scene)', (v) => parseNumberList(v, 1, '--seed')[0], 1)
+    .option('--size <WxH>', 'size in pixels, e.g. 4096 or 20000x20000', '4096')
+    .option('--gsd <m>', 'ground sample distance in metres', (v) => parseNumberList(v, 1, '--gsd')[0], 0.5)
+    .option('--center <lon,lat>', 'scene centre (default: chosen from the seed)')
+    .option('--sensor <name>', 'sensor name written to the metadata', 'SYNTH-1')
+    .option('--bits <8|16>', 'sample depth', '8')
+    .option('--json', 'print the result as JSON')
+    .action(
+      action(async (ctx, opts: { out: string; name?: string; seed: number; size: string; gsd: number; center?: string; sensor: string; bits: string; json?: boolean }) => {
+        const [width, height] = parseSize(opts.size);
+        const options: SceneOptions = {
+          seed: opts.seed, width, height, gsdM: opts.gsd, sensor: opts.sensor, bits: opts.bits === '16' ? 16 : 8,
+          ...(opts.center ? { center: parseNumberList(opts.center, 2, '--center') as [number, number] } : {}),
+        };
+        const bar = progressBar('scene', 'tiles');
+        const scene = await generateScene(path.resolve(opts.out), opts.name ?? `scene-${opts.seed}`, options, {
+          signal: ctx.signal,
+          onProgress: (d, t) => bar.update(d, t),
+        }).finally(() => bar.stop());
+        const { objects, ...rest } = scene;
+        if (opts.json) return printJson({ ...rest, objectCount: objects.length });
+        process.stdout.write(`${scene.tiffPath}  ${width}×${height} @ ${scene.gsdM} m, EPSG:${scene.epsg}, ${objects.length} objects\n`);
+      }),
+    );
+  cmd
+    .command('pairs')
+    .description('render chip–caption pairs (PNG chips + pairs.jsonl) for encoder training')
+    .requiredOption('-o, --out <dir>', 'output folder')
+    .option('--seed <n>', 'seed of the scene plan', (v) => parseNumberList(v, 1, '--seed')[0], 1)
+    .option('--size <WxH>', 'size of the planned scene the chips come from', '4096')
+    .option('--gsd <m>', 'ground sample distance in metres', (v) => parseNumberList(v, 1, '--gsd')[0], 0.5)
+    .option('--chip <px>', 'chip size', (v) => parseNumberList(v, 1, '--chip')[0], 224)
+    .action(
+      action(async (ctx, opts: { out: string; seed: number; size: string; gsd: number; chip: number }) => {
+        const [width, height] = parseSize(opts.size);
+        const out = path.resolve(opts.out);
+        const scene = await generateScene(out, `pairs-scene-${opts.seed}`, { seed: opts.seed, width, height, gsdM: opts.gsd }, { signal: ctx.signal });
+        const res = await generateChipPairs(scene, out, { chipSize: opts.chip });
+        process.stdout.write(`${res.jsonlPath}  ${res.count} pairs\n`);
+      }),
+    );
+  return cmd;
+}
