@@ -62,6 +62,20 @@ describe('geoscout CLI', () => {
     expect(missing.stderr).toContain('NOT_FOUND');
   });
 
+  it('demo: generates a scene, catalogs it, prints its footprint and a thumbnail; a second run reuses both', async () => {
+    const { stat } = await import('node:fs/promises');
+    const first = geoscout(['demo', '--size', '1536', '--seed', '3']);
+    expect(first.code, first.stderr).toBe(0);
+    const footprint = JSON.parse(/^footprint (.*)$/m.exec(first.stdout)![1]!) as { type: string; coordinates: number[][][] };
+    expect(footprint.type).toBe('Polygon');
+    expect(footprint.coordinates[0]).toHaveLength(5);
+    const thumb = /^thumbnail (.*)$/m.exec(first.stdout)![1]!;
+    expect((await stat(thumb)).size).toBeGreaterThan(10_000);
+    const second = geoscout(['demo', '--size', '1536', '--seed', '3']);
+    expect(second.stdout).toContain('(already catalogued)');
+    expect(second.stderr).toContain('reusing');
+  });
+
   it('reports an invalid configuration file by field', async () => {
     const { writeFile } = await import('node:fs/promises');
     const cfg = path.join(tmp.dir, 'bad.json');
