@@ -36,13 +36,7 @@ export function layoutTankFarms(ctx: PlanContext, seed: number): void {
 
 function findPad(ctx: PlanContext, rng: Rng, lenM: number, widM: number): OBox | null {
   for (let i = 0; i < 100; i++) {
-    const box: OBox = {
-      cx: rng.range(0.05, 0.95) * ctx.width,
-      cy: rng.range(0.05, 0.95) * ctx.height,
-      length: ctx.px(lenM),
-      width: ctx.px(widM),
-      headingDeg: rng.range(0, 180),
-    };
+    const box = ctx.randomBox(rng, lenM, widM, 0.05, 180);
     const poly = boxCorners({ ...box, length: box.length + ctx.px(30), width: box.width + ctx.px(30) });
     if (!ctx.inScene(boxCorners(box)) || ctx.blocked(poly, { allow: [] })) continue;
     if (ctx.landOk(box, { minLandM: i < 70 ? 10 : -10 }, 20)) return box;

@@ -15,13 +15,7 @@ export function layoutParkingLots(ctx: PlanContext, seed: number): void {
     const lenM = rng.range(60, 140);
     const widM = rng.range(38, 80);
     for (let i = 0; i < 80; i++) {
-      const box: OBox = {
-        cx: rng.range(0.08, 0.92) * ctx.width,
-        cy: rng.range(0.08, 0.92) * ctx.height,
-        length: ctx.px(lenM),
-        width: ctx.px(widM),
-        headingDeg: rng.range(0, 180),
-      };
+      const box = ctx.randomBox(rng, lenM, widM, 0.08, 180);
       if (!ctx.inScene(boxCorners(box)) || ctx.blocked(boxCorners({ ...box, length: box.length + ctx.px(20), width: box.width + ctx.px(20) }), { allow: [] })) continue;
       if (!ctx.landOk(box, { minLandM: 10 }, 20)) continue;
       ctx.addZone(box);

@@ -32,13 +32,7 @@ export function layoutTowns(ctx: PlanContext, seed: number): void {
 
 function findZone(ctx: PlanContext, rng: Rng, sxM: number, syM: number): OBox | null {
   for (let i = 0; i < 60; i++) {
-    const box: OBox = {
-      cx: rng.range(0.08, 0.92) * ctx.width,
-      cy: rng.range(0.08, 0.92) * ctx.height,
-      length: ctx.px(sxM),
-      width: ctx.px(syM),
-      headingDeg: rng.range(0, 90),
-    };
+    const box = ctx.randomBox(rng, sxM, syM, 0.08, 90);
     if (ctx.blocked(boxCorners(box), { allow: [] })) continue;
     if (ctx.landOk(box, { minLandM: i < 45 ? 15 : -20 }, 40)) return box;
   }

@@ -78,6 +78,20 @@ export class PlanContext {
   }
 
   /** Draws a size for a type: length, width and shadow height in metres. */
+  /**
+   * A candidate box of the given size at a random spot (at least `edge` of the scene
+   * from its borders) and heading in [0, maxHeadingDeg): the first step of every zone search.
+   */
+  randomBox(rng: Rng, lenM: number, widM: number, edge: number, maxHeadingDeg: number): OBox {
+    return {
+      cx: rng.range(edge, 1 - edge) * this.width,
+      cy: rng.range(edge, 1 - edge) * this.height,
+      length: this.px(lenM),
+      width: this.px(widM),
+      headingDeg: rng.range(0, maxHeadingDeg),
+    };
+  }
+
   sizeOf(type: ObjectType, rng: Rng): { lengthM: number; widthM: number; heightM: number } {
     const s = typeSpec(type);
     const lengthM = rng.range(s.length[0], s.length[1]);
