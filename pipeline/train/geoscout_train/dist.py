@@ -1,0 +1,102 @@
+"""Distributed plumbing (torchrun env → DDP) and the contrastive loss over a global batch."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+
+
+@dataclass
+class DistInfo:
+    world_size: int = 1
+    rank: int = 0
+    local_rank: int = 0
+    local_world_size: int = 1
+    device: torch.device = torch.device("cpu")
+
+    @property
+    def enabled(self) -> bool:
+        return self.world_size > 1
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+def init_distributed(device: str | None = None) -> DistInfo:
+    """Read torchrun's env (WORLD_SIZE/RANK/LOCAL_RANK) and join the process group.
+
+    NCCL when the process has a GPU, gloo on CPU. Without WORLD_SIZE > 1 nothing is
+    initialised and the trainer runs single-process.
+    """
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    local_world = int(os.environ.get("LOCAL_WORLD_SIZE", str(world)))
+    use_cuda = torch.cuda.is_available() and device != "cpu"
+    if use_cuda:
+        torch.cuda.set_device(local)
+        dev = torch.device("cuda", local)
+    else:
+        dev = torch.device(device or "cpu")
+    if world > 1 and not dist.is_initialized():
+        dist.init_process_group(backend="nccl" if use_cuda else "gloo")
+    return DistInfo(world, rank, local, local_world, dev)
+
+
+def barrier(info: DistInfo) -> None:
+    if info.enabled:
+        dist.barrier()
+
+
+def cleanup(info: DistInfo) -> None:
+    if info.enabled and dist.is_initialized():
+        dist.destroy_process_group()
+
+
+class _GatherWithGrad(torch.autograd.Function):
+    """all_gather whose backward returns this rank's slice of the summed gradient.
+
+    Every rank's loss touches every rank's embeddings; all_reduce(sum) of the incoming
+    gradient collects, for the local shard, the contributions of all ranks' losses.
+    (all_reduce rather than reduce_scatter because gloo has no reduce_scatter.)
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.rank, ctx.n = dist.get_rank(), x.shape[0]
+        parts = [torch.empty_like(x) for _ in range(dist.get_world_size())]
+        dist.all_gather(parts, x.contiguous())
+        return torch.cat(parts)
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad = grad.contiguous()
+        dist.all_reduce(grad)
+        return grad[ctx.rank * ctx.n:(ctx.rank + 1) * ctx.n]
+
+
+def gather_features(img: torch.Tensor, txt: torch.Tensor, info: DistInfo):
+    """All ranks' embeddings in rank order (the global batch), differentiable.
+
+    Ranks must hold equal batch sizes (DistributedSampler + equal per-rank batches).
+    """
+    if not info.enabled:
+        return img, txt
+    return _GatherWithGrad.apply(img), _GatherWithGrad.apply(txt)
+
+
+def clip_loss(img: torch.Tensor, txt: torch.Tensor, all_img: torch.Tensor, all_txt: torch.Tensor,
+              scale: torch.Tensor, rank: int = 0) -> torch.Tensor:
+    """Symmetric InfoNCE for this rank's rows against the global batch.
+
+    Row i of the local shard is global pair `rank * n + i`. The mean of the ranks' losses
+    is the single-process loss over the global batch, and DDP's gradient averaging then
+    yields exactly its gradient: N processes × B/N train like one process × B.
+    """
+    n = img.shape[0]
+    labels = torch.arange(n, device=img.device) + rank * n
+    return (F.cross_entropy(scale * img @ all_txt.t(), labels) + F.cross_entropy(scale * txt @ all_img.t(), labels)) / 2
