@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Command } from 'commander';
+import { buildTrainingSet } from '../../pipeline/synth/dataset.js';
 import { generateChipPairs, generateScene, type SceneOptions } from '../../pipeline/synth/generate-scene.js';
 import { action, parseNumberList, printJson } from '../cli-context.js';
 import { progressBar } from '../progress.js';
@@ -62,5 +63,38 @@ export function synthCommand(): Command {
         process.stdout.write(`${res.jsonlPath}  ${res.count} pairs\n`);
       }),
     );
+  cmd
+    .command('dataset')
+    .description('build encoder training manifests (train.jsonl / val.jsonl) of chips from many seeds and GSDs')
+    .requiredOption('-o, --out <dir>', 'output folder')
+    .option('--train-seeds <a-b>', 'seed range for training scenes', '1000-1047')
+    .option('--val-seeds <a-b>', 'seed range for held-out scenes (must differ)', '9000-9007')
+    .option('--gsd <min,max>', 'GSD range in metres', '0.3,1.0')
+    .option('--chips <sizes>', 'chip sizes in pixels, comma-separated', '96,192')
+    .option('--max-per-type <n>', 'chips per type per scene and chip size', (v) => parseNumberList(v, 1, '--max-per-type')[0], 6)
+    .option('--exclude <classes...>', 'classes left out of training (kept in val)', ['wind_turbine'])
+    .action(
+      action(async (ctx, opts: { out: string; trainSeeds: string; valSeeds: string; gsd: string; chips: string; maxPerType: number; exclude: string[] }) => {
+        const out = path.resolve(opts.out);
+        const common = {
+          gsdRange: parseNumberList(opts.gsd, 2, '--gsd') as [number, number],
+          chipSizes: opts.chips.split(',').map(Number),
+          maxPerType: opts.maxPerType,
+          signal: ctx.signal,
+        };
+        for (const [split, range, exclude] of [['train', opts.trainSeeds, opts.exclude], ['val', opts.valSeeds, []]] as const) {
+          const bar = progressBar(split, 'scene-passes');
+          const res = await buildTrainingSet(out, { ...common, seeds: parseRange(range), split, excludeClasses: [...exclude], onProgress: (d, t) => bar.update(d, t) }).finally(() => bar.stop());
+          process.stdout.write(`${res.manifest}  ${res.rows} rows  ${JSON.stringify(res.perClass)}\n`);
+        }
+      }),
+    );
   return cmd;
+}
+
+/** Parses "1000-1047" into the seeds it names. */
+export function parseRange(text: string): number[] {
+  const m = /^(\d+)-(\d+)$/.exec(text.trim());
+  if (!m || Number(m[2]) < Number(m[1])) throw new Error(`seed range must look like 1000-1047, got "${text}"`);
+  return Array.from({ length: Number(m[2]) - Number(m[1]) + 1 }, (_, i) => Number(m[1]) + i);
 }

@@ -72,6 +72,7 @@ async function main() {
     console.log(pad(r.name, 44) + pad((r.secs.length / total).toFixed(1), 10) + pad(((r.secs.length * mb) / total).toFixed(1), 10) + pad((m * 1000).toFixed(1), 11) + pad((quantile(r.secs, 0.9) * 1000).toFixed(1), 9) + `${(m / base).toFixed(2)}×`);
   }
 
+  console.log(`\nRSS of this bench process after ${READS * rows.length} window reads: ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB (no growth per read: windows are not cached)`);
   console.log(`\nPeak RSS of one ${WIN}×${WIN} window read in a fresh process (target ≤ ~300 MB)`);
   for (const reader of ['none', 'sharp', 'geotiff']) {
     const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'read-one-window.ts'), tif, reader], { encoding: 'utf8' });
