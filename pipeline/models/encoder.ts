@@ -77,28 +77,52 @@ export class ClipEncoder {
 
   /** Embeds RGB images (any size; resized to the model input). */
   async encodeImages(images: RgbImage[], opts: { signal?: AbortSignal; patches?: boolean } = {}): Promise<ImageEmbeddings> {
+    const S = this.manifest.image.input_size;
+    return this.runImageTower(images.length, opts, async (start, end, input) => {
+      for (let i = start; i < end; i++) await preprocessInto(images[i]!, this.manifest.image, input, (i - start) * 3 * S * S);
+    });
+  }
+
+  /**
+   * Embeds images already preprocessed into model input ([n, 3, S, S] float32, CHW,
+   * normalised): for parity checks against another runtime fed the same tensor.
+   */
+  async encodePreprocessed(pixels: Float32Array, count: number, opts: { signal?: AbortSignal; patches?: boolean } = {}): Promise<ImageEmbeddings> {
+    const S = this.manifest.image.input_size;
+    if (pixels.length !== count * 3 * S * S) {
+      throw new GeoscoutError('INVALID_INPUT', `Expected ${count}×3×${S}×${S} values, got ${pixels.length}.`);
+    }
+    return this.runImageTower(count, opts, async (start, end, input) => input.set(pixels.subarray(start * 3 * S * S, end * 3 * S * S)));
+  }
+
+  private async runImageTower(
+    count: number,
+    opts: { signal?: AbortSignal; patches?: boolean },
+    fill: (start: number, end: number, input: Float32Array) => Promise<void>,
+  ): Promise<ImageEmbeddings> {
     this.checkOpen();
     const m = this.manifest.image;
     const D = this.dim;
+    const S = m.input_size;
     const wantPatches = (opts.patches ?? true) && !!m.outputs.patch_embeds;
     const grid = wantPatches ? m.patch_grid ?? null : null;
     const P = grid ? grid[0] * grid[1] : 0;
-    const embeds = new Float32Array(images.length * D);
-    const patches = wantPatches && grid ? new Float32Array(images.length * P * D) : null;
-    const S = m.input_size;
-    for (let start = 0; start < images.length; start += this.batchSize) {
+    const embeds = new Float32Array(count * D);
+    const patches = grid ? new Float32Array(count * P * D) : null;
+    for (let start = 0; start < count; start += this.batchSize) {
       throwIfAborted(opts.signal);
-      const batch = images.slice(start, start + this.batchSize);
-      const input = new Float32Array(batch.length * 3 * S * S);
-      for (let i = 0; i < batch.length; i++) await preprocessInto(batch[i]!, m, input, i * 3 * S * S);
+      const end = Math.min(count, start + this.batchSize);
+      const n = end - start;
+      const input = new Float32Array(n * 3 * S * S);
+      await fill(start, end, input);
       const fetches = [m.outputs.embeds, ...(patches ? [m.outputs.patch_embeds!] : [])];
-      const out = await this.image.run({ [m.inputs.pixel_values]: new ort.Tensor('float32', input, [batch.length, 3, S, S]) }, fetches);
-      embeds.set(checkDims(out[m.outputs.embeds]!, batch.length * D, 'image embeddings', this), start * D);
-      if (patches) patches.set(checkDims(out[m.outputs.patch_embeds!]!, batch.length * P * D, 'patch embeddings', this), start * P * D);
+      const out = await this.image.run({ [m.inputs.pixel_values]: new ort.Tensor('float32', input, [n, 3, S, S]) }, fetches);
+      embeds.set(checkDims(out[m.outputs.embeds]!, n * D, 'image embeddings', this), start * D);
+      if (patches) patches.set(checkDims(out[m.outputs.patch_embeds!]!, n * P * D, 'patch embeddings', this), start * P * D);
     }
     l2NormalizeRows(embeds, D);
     if (patches) l2NormalizeRows(patches, D);
-    return { embeds, patches, grid, count: images.length };
+    return { embeds, patches, grid, count };
   }
 
   /** Embeds texts; rows L2-normalised. */
