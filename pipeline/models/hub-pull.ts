@@ -32,7 +32,7 @@ export interface PullOptions {
  * otherwise the HF ONNX CLIP layout is fetched (root or `onnx/` subfolder).
  */
 export async function pullModel(repo: string, opts: PullOptions = {}): Promise<string> {
-  if (!/^[\w.-]+(\/[\w.-]+)?$/.test(repo)) throw new GeoscoutError('INVALID_INPUT', `"${repo}" is not a hub id like owner/name.`);
+  if (!/^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/.test(repo) || repo.includes('..')) throw new GeoscoutError('INVALID_INPUT', `"${repo}" is not a hub id like owner/name.`);
   const base = `${opts.hubUrl ?? defaultHubUrl()}/${repo}/resolve/${encodeURIComponent(opts.revision ?? 'main')}`;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'geoscout-pull-'));
   const get = (name: string) => download(`${base}/${name}`, path.join(dir, name), opts);
