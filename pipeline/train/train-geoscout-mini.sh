@@ -31,5 +31,12 @@ rm -rf "$OUT.new" && mkdir -p "$OUT.new"
 "$PY" -m geoscout_train.export_onnx --checkpoint "$WORK/mini-run/last.pt" --out "$OUT.new" --id geoscout-mini \
   --version "$VERSION" --eval-json "$WORK/mini-eval.json"
 cat "$HERE/geoscout-mini-card.md" >> "$OUT.new/MODEL_CARD.md"
+# Slim PyTorch weights (no optimiser state) so `npm run bench:encode` can run the same
+# model in plain PyTorch; loadable with geoscout_train.checkpoint.load_model.
+"$PY" - "$WORK/mini-run/last.pt" "$OUT.new/weights.pt" <<'PY'
+import sys, torch
+ck = torch.load(sys.argv[1], map_location="cpu")
+torch.save({k: ck[k] for k in ("format", "config", "model", "tokenizer_json")}, sys.argv[2])
+PY
 rm -rf "$OUT" && mv "$OUT.new" "$OUT"
 echo "exported $OUT"
