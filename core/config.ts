@@ -22,6 +22,19 @@ export const ConfigSchema = z
         stretchPercentiles: z.tuple([z.number().min(0).max(50), z.number().min(50).max(100)]).default([2, 98]),
       })
       .default({ reader: 'auto', maxWindowPixels: 8192 * 8192, stretchPercentiles: [2, 98] }),
+    models: z
+      .object({
+        /** Model to use instead of the registry's active one (id or id@version). */
+        active: z.string().min(1).optional(),
+        /** ONNX Runtime execution provider: `cuda` on GPU nodes (needs onnxruntime-node's CUDA build). */
+        provider: z.enum(['cpu', 'cuda']).default('cpu'),
+        /** Intra-op threads per session (default: the cores of this machine). */
+        threads: z.number().int().positive().optional(),
+        batchSize: z.number().int().positive().default(16),
+        /** Hub for `models pull` (default $HF_ENDPOINT or https://huggingface.co). */
+        hubUrl: z.string().url().optional(),
+      })
+      .default({ provider: 'cpu', batchSize: 16 }),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict();
@@ -36,6 +49,8 @@ const ENV_KEYS = {
   GEOSCOUT_ALLOWED_ROOTS: 'allowedRoots',
   GEOSCOUT_RASTER_READER: 'raster.reader',
   GEOSCOUT_LOG_LEVEL: 'logLevel',
+  GEOSCOUT_MODEL: 'models.active',
+  GEOSCOUT_ORT_PROVIDER: 'models.provider',
 } as const;
 
 /**

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
@@ -8,7 +9,7 @@ import { TextTokenizer } from './text-tokenizer.js';
 
 /** Runtime settings: threads, batch size and execution provider (from config). */
 export interface EncoderOptions {
-  /** Threads inside one operator (default 2: this machine's cores). */
+  /** Threads inside one operator (default: the machine's cores). */
   threads?: number;
   batchSize?: number;
   /** `cpu` (default) or `cuda` on GPU nodes (needs onnxruntime-node's CUDA binaries). */
@@ -55,7 +56,7 @@ export class ClipEncoder {
   /** Opens the sessions and checks declared tensor names against the graphs. */
   static async open(dir: string, manifest: ModelManifest, opts: EncoderOptions = {}): Promise<ClipEncoder> {
     const so: ort.InferenceSession.SessionOptions = {
-      intraOpNumThreads: opts.threads ?? 2,
+      intraOpNumThreads: opts.threads ?? os.availableParallelism(),
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
       executionProviders: opts.provider === 'cuda' ? [{ name: 'cuda', deviceId: opts.deviceId ?? 0 }, 'cpu'] : ['cpu'],

@@ -66,6 +66,11 @@ export class ModelRegistry {
     return { dir: hit.dir, manifest: await readModelDir(hit.dir) };
   }
 
+  /** Encoder options from the `models` section of the configuration. */
+  static encoderOptions(cfg: { provider: 'cpu' | 'cuda'; threads?: number | undefined; batchSize: number }): EncoderOptions {
+    return { provider: cfg.provider, batchSize: cfg.batchSize, ...(cfg.threads ? { threads: cfg.threads } : {}) };
+  }
+
   /** Opens an encoder for a model (default: the active one). */
   async openEncoder(ref?: string, opts?: EncoderOptions): Promise<ClipEncoder> {
     const { dir, manifest } = await this.resolve(ref);

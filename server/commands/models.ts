@@ -47,7 +47,7 @@ export function modelsCommand(): Command {
         const dir = await pullModel(hubId, {
           revision: opts.revision,
           signal: ctx.signal,
-          ...(opts.hubUrl ? { hubUrl: opts.hubUrl } : {}),
+          ...(opts.hubUrl ?? ctx.config.models.hubUrl ? { hubUrl: (opts.hubUrl ?? ctx.config.models.hubUrl)! } : {}),
           onFile: (name, bytes) => process.stderr.write(`fetched ${name} (${(bytes / 1e6).toFixed(1)} MB)\n`),
         });
         try {
