@@ -101,6 +101,20 @@ describe('images catalog', () => {
     expect(all.map((r) => r.image_id)).not.toContain(added[0]!.image_id);
   });
 
+  it('a changed file at a catalogued path gets a new id; the old row is marked stale and hidden', async () => {
+    const file = path.join(tmp.dir, 'changing.tif');
+    await writePatternTiff(file, { width: 96, height: 96, bands: 3, georef: geo(640000) });
+    const v1 = (await addImages(store, [file])).added[0]!;
+    await writePatternTiff(file, { width: 96, height: 96, bands: 3, georef: geo(640000) }, (x, y) => (x + y) % 7);
+    const v2 = (await addImages(store, [file])).added[0]!;
+    expect(v2.image_id).not.toBe(v1.image_id);
+    const visible = (await listImages(store)).map((r) => r.image_id);
+    expect(visible).toContain(v2.image_id);
+    expect(visible).not.toContain(v1.image_id);
+    const all = await listImages(store, { includeStale: true });
+    expect(all.find((r) => r.image_id === v1.image_id)?.status).toBe('stale');
+  });
+
   it('lists with bbox, time and sensor filters', async () => {
     const all = await listImages(store);
     const rotterdam = all.find((r) => r.sensor === 'WV3')!;
