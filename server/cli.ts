@@ -3,6 +3,7 @@ import { imagesCommand } from './commands/images.js';
 import { modelsCommand } from './commands/models.js';
 import { synthCommand } from './commands/synth.js';
 import { demoCommand } from './commands/demo.js';
+import { ingestCommand } from './commands/ingest.js';
 import { rasterCommand } from './commands/raster.js';
 import { action, printJson } from './cli-context.js';
 
@@ -17,6 +18,7 @@ export function buildCli(): Command {
   program.addCommand(imagesCommand());
   program.addCommand(rasterCommand());
   program.addCommand(modelsCommand());
+  program.addCommand(ingestCommand());
   program.addCommand(synthCommand());
   program.addCommand(demoCommand());
   program

@@ -9,7 +9,7 @@ import { TABLE_SCHEMAS, type TableName } from './schemas.js';
  * Tables are created on first use with their fixed schema. `close()` is idempotent.
  */
 export class Store {
-  private readonly tables = new Map<TableName, Promise<lancedb.Table>>();
+  private readonly tables = new Map<string, Promise<lancedb.Table>>();
   private closed = false;
 
   private constructor(
@@ -28,14 +28,36 @@ export class Store {
 
   /** The named table, created empty with its schema when it does not exist yet. */
   table(name: TableName): Promise<lancedb.Table> {
+    return this.tableWithSchema(name, TABLE_SCHEMAS[name]);
+  }
+
+  /**
+   * A table whose schema depends on a model (vector sizes), created on first use. An
+   * existing table with other vector sizes is a CONFLICT, never silently mixed.
+   */
+  tableWithSchema(name: string, schema: Schema): Promise<lancedb.Table> {
     if (this.closed) throw new GeoscoutError('INVALID_INPUT', `The store at ${this.uri} is closed.`);
     let t = this.tables.get(name);
     if (!t) {
-      const schema: Schema = TABLE_SCHEMAS[name];
-      t = this.db.createEmptyTable(name, schema, { mode: 'create', existOk: true });
+      t = this.db.createEmptyTable(name, schema, { mode: 'create', existOk: true }).then(async (table) => {
+        const have = await table.schema();
+        for (const f of schema.fields) {
+          const got = have.fields.find((x) => x.name === f.name);
+          if (!got || String(got.type) !== String(f.type)) {
+            table.close();
+            throw new GeoscoutError('CONFLICT', `Table ${name} in ${this.uri} has column ${f.name} as ${got ? String(got.type) : 'missing'}, expected ${String(f.type)}: it was made by another model layout. Use another database or a model with the same vector sizes.`);
+          }
+        }
+        return table;
+      });
       this.tables.set(name, t);
     }
     return t;
+  }
+
+  /** Names of the tables in the database. */
+  tableNames(): Promise<string[]> {
+    return this.db.tableNames();
   }
 
   /** Closes open tables and the connection; safe to call twice. */

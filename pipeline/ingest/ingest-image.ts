@@ -1,0 +1,131 @@
+import pLimit from 'p-limit';
+import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
+import type { ImageRecord } from '../catalog/catalog.js';
+import { sqlString, type Store } from '../index/store.js';
+import { tilesSchema, tilesTableName } from '../index/tiles-table.js';
+import type { ClipEncoder } from '../models/encoder.js';
+import { parseCrs } from '../raster/crs.js';
+import { bboxOf } from '../raster/georef.js';
+import { openRaster, type RgbImage } from '../raster/raster.js';
+import type { Stretch } from '../raster/stretch.js';
+import { planTiles, tileIdOf, tilesOf, type TilePlanOptions, type TileSpec } from './tile-plan.js';
+
+/** Knobs of one ingest run. */
+export interface IngestOptions {
+  signal?: AbortSignal;
+  /** Called after every committed batch. */
+  onProgress?: (p: IngestProgress) => void;
+  /** Window reads in flight (bounded: memory is batch × tile size). Default 4. */
+  readConcurrency?: number;
+  /** Tiles per encoder batch and per database commit. Default 32. */
+  batchSize?: number;
+  /** Overrides of the tile plan (target GSD, levels, overlap). */
+  plan?: Partial<Omit<TilePlanOptions, 'modelInput' | 'gsdM'>>;
+}
+
+/** Progress and final counts. */
+export interface IngestProgress {
+  imageId: string;
+  modelVersion: string;
+  planned: number;
+  /** Tiles already in the table before this run (a resumed or repeated run). */
+  existing: number;
+  written: number;
+  blank: number;
+  done: number;
+  seconds: { read: number; encode: number; write: number };
+}
+
+/**
+ * Embeds every tile of one catalogued image with one model and commits tile rows (with
+ * their patch grids) in batches. Resumable and idempotent: tiles come in a fixed order,
+ * each batch is one LanceDB commit, and tiles already stored for this image and model
+ * version are skipped, so a killed run loses at most the batch in flight and a re-run
+ * adds nothing. Blank tiles (all nodata, or flat) are not stored.
+ */
+export async function ingestImage(store: Store, encoder: ClipEncoder, image: ImageRecord, opts: IngestOptions = {}): Promise<IngestProgress> {
+  if (image.status === 'stale') throw new GeoscoutError('INVALID_INPUT', `Image ${image.image_id} is stale (its file changed); add the file again and ingest the new id.`);
+  const m = encoder.manifest;
+  const P = m.image.patch_grid ? m.image.patch_grid[0] * m.image.patch_grid[1] : 0;
+  const table = await store.tableWithSchema(tilesTableName(m.id), tilesSchema(m.embed_dim, m.image.outputs.patch_embeds ? P : 0));
+  const plan = planTiles(image.width, image.height, { modelInput: m.image.input_size, gsdM: image.gsd_m, ...opts.plan });
+  const where = `image_id = ${sqlString(image.image_id)} AND model_version = ${sqlString(encoder.modelVersion)}`;
+  const have = new Set((await table.query().where(where).select(['tile_id']).toArray()).map((r) => String((r as { tile_id: string }).tile_id)));
+  const progress: IngestProgress = {
+    imageId: image.image_id, modelVersion: encoder.modelVersion, planned: plan.count, existing: have.size,
+    written: 0, blank: 0, done: have.size, seconds: { read: 0, encode: 0, write: 0 },
+  };
+  const raster = await openRaster(image.uri, image.crs_proj4 && image.crs ? { crsOverride: parseCrs(image.crs.startsWith('EPSG:') ? image.crs : image.crs_proj4) } : {});
+  const limit = pLimit(opts.readConcurrency ?? 4);
+  const batchSize = opts.batchSize ?? 32;
+  const stretch = image.stretch as Stretch;
+  try {
+    let batch: TileSpec[] = [];
+    const flush = async () => {
+      if (batch.length) await commitBatch(batch);
+      batch = [];
+    };
+    const commitBatch = async (tiles: TileSpec[]) => {
+      throwIfAborted(opts.signal);
+      let t0 = performance.now();
+      const S = m.image.input_size;
+      const rgbs = await Promise.all(tiles.map((t) => limit(() => raster.readRgb({ x: t.x, y: t.y, width: t.size, height: t.size }, { outWidth: S, outHeight: S, stretch, ...(opts.signal ? { signal: opts.signal } : {}) }))));
+      const keep = tiles.map((_, i) => !isBlank(rgbs[i]!));
+      const kept = tiles.filter((_, i) => keep[i]);
+      progress.blank += tiles.length - kept.length;
+      progress.seconds.read += (performance.now() - t0) / 1000;
+      if (kept.length) {
+        t0 = performance.now();
+        const emb = await encoder.encodeImages(rgbs.filter((_, i) => keep[i]), opts.signal ? { signal: opts.signal } : {});
+        progress.seconds.encode += (performance.now() - t0) / 1000;
+        t0 = performance.now();
+        await table.add(kept.map((t, i) => tileRow(image, encoder, t, emb.embeds.subarray(i * m.embed_dim, (i + 1) * m.embed_dim), emb.patches?.subarray(i * P * m.embed_dim, (i + 1) * P * m.embed_dim), raster.georef)));
+        progress.seconds.write += (performance.now() - t0) / 1000;
+        progress.written += kept.length;
+      }
+      progress.done += tiles.length;
+      opts.onProgress?.({ ...progress, seconds: { ...progress.seconds } });
+    };
+    for (const t of tilesOf(plan, image.width, image.height)) {
+      if (have.has(tileIdOf(image.image_id, encoder.modelVersion, t))) continue;
+      batch.push(t);
+      if (batch.length >= batchSize) await flush();
+    }
+    await flush();
+    return progress;
+  } finally {
+    await raster.close();
+  }
+}
+
+function tileRow(image: ImageRecord, encoder: ClipEncoder, t: TileSpec, vec: Float32Array, patches: Float32Array | undefined, georef: Awaited<ReturnType<typeof openRaster>>['georef']) {
+  const fp = georef ? georef.footprint({ x: t.x, y: t.y, width: t.size, height: t.size }, 1) : null;
+  const bb = fp ? bboxOf(fp) : null;
+  const c = georef ? georef.pixelToLonLat(t.x + t.size / 2, t.y + t.size / 2) : null;
+  return {
+    tile_id: tileIdOf(image.image_id, encoder.modelVersion, t),
+    image_id: image.image_id,
+    model_version: encoder.modelVersion,
+    level: t.level, x: t.x, y: t.y, size: t.size,
+    min_lon: bb?.[0] ?? null, min_lat: bb?.[1] ?? null, max_lon: bb?.[2] ?? null, max_lat: bb?.[3] ?? null,
+    center_lon: c?.[0] ?? null, center_lat: c?.[1] ?? null,
+    footprint: fp ? JSON.stringify(fp) : null,
+    acquired_at: image.acquired_at ? new Date(image.acquired_at) : null,
+    sensor: image.sensor,
+    gsd_m: image.gsd_m,
+    vector: Array.from(vec),
+    ...(patches ? { patch_vectors: Array.from(patches) } : {}),
+  };
+}
+
+/** Flat tiles (nodata borders, empty sea at the edge of a swath) carry no content worth a vector. */
+export function isBlank(img: RgbImage): boolean {
+  const d = img.data;
+  let sum = 0, sq = 0, n = 0;
+  for (let i = 0; i < d.length; i += 3 * 7) {
+    const v = (d[i]! + d[i + 1]! + d[i + 2]!) / 3;
+    sum += v; sq += v * v; n++;
+  }
+  const mean = sum / n;
+  return sq / n - mean * mean < 1; // standard deviation below 1 grey level
+}
