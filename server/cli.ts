@@ -4,6 +4,7 @@ import { modelsCommand } from './commands/models.js';
 import { synthCommand } from './commands/synth.js';
 import { demoCommand } from './commands/demo.js';
 import { ingestCommand } from './commands/ingest.js';
+import { searchCommand } from './commands/search.js';
 import { rasterCommand } from './commands/raster.js';
 import { action, printJson } from './cli-context.js';
 
@@ -19,6 +20,7 @@ export function buildCli(): Command {
   program.addCommand(rasterCommand());
   program.addCommand(modelsCommand());
   program.addCommand(ingestCommand());
+  program.addCommand(searchCommand());
   program.addCommand(synthCommand());
   program.addCommand(demoCommand());
   program

@@ -23,8 +23,8 @@ beforeAll(async () => {
   enc = await new ModelRegistry(tmp.dir).openEncoder();
 });
 afterAll(async () => {
-  await enc.close();
-  await enc.close(); // idempotent
+  await enc?.close();
+  await enc?.close(); // idempotent
   await tmp.cleanup();
 });
 

@@ -1,0 +1,156 @@
+import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
+import { sqlString, type Store } from '../index/store.js';
+import { tilesTableName } from '../index/tiles-table.js';
+import type { ClipEncoder } from '../models/encoder.js';
+import type { BBox, GeoJsonPolygon } from '../raster/georef.js';
+
+/** Filters on where, when and what took the tile. */
+export interface TileFilter {
+  bbox?: BBox;
+  from?: Date;
+  to?: Date;
+  sensors?: string[];
+  gsdRange?: [number, number];
+  imageIds?: string[];
+  levels?: number[];
+}
+
+/** One search hit, ready to cite. */
+export interface TileHit {
+  tile_id: string;
+  image_id: string;
+  model_version: string;
+  score: number;
+  tile_score: number;
+  patch_score: number | null;
+  level: number;
+  window: { x: number; y: number; width: number; height: number };
+  footprint: GeoJsonPolygon | null;
+  center: { lon: number; lat: number } | null;
+  acquired_at: string | null;
+  sensor: string | null;
+  gsd_m: number | null;
+  /** The patch cell that matches best, in image pixels, with its centre in WGS84 when georeferenced. */
+  best_box: { x: number; y: number; width: number; height: number; lon: number | null; lat: number | null } | null;
+}
+
+/** Candidates fetched by the ANN stage per final hit, re-ranked with patch vectors. */
+const CANDIDATES_PER_HIT = 5;
+
+/**
+ * Two-stage tile search: approximate nearest neighbours over tile vectors with a SQL
+ * prefilter (model version, area, time, sensor, GSD, images), then a rerank that mixes
+ * the tile score with the best patch score (small targets light up one patch of a tile
+ * whose global vector is dominated by background) and reports that patch as the box.
+ */
+export async function searchTiles(store: Store, enc: ClipEncoder, q: Float32Array, filter: TileFilter, limit: number, signal?: AbortSignal): Promise<TileHit[]> {
+  const name = tilesTableName(enc.manifest.id);
+  if (!(await store.tableNames()).includes(name)) throw noVectors(enc);
+  const table = await store.tableWithSchema(name, (await import('../index/tiles-table.js')).tilesSchema(enc.dim, patchCount(enc)));
+  const where = whereOf(enc.modelVersion, filter);
+  if ((await table.countRows(`model_version = ${sqlString(enc.modelVersion)}`)) === 0) throw noVectors(enc);
+  throwIfAborted(signal);
+  const rows = (await table
+    .vectorSearch(Array.from(q))
+    .distanceType('dot')
+    .where(where)
+    .limit(limit * CANDIDATES_PER_HIT)
+    .toArray()) as Record<string, unknown>[];
+  const hits = rows.map((r) => rerank(r, q, enc));
+  hits.sort((a, b) => b.score - a.score);
+  return hits.slice(0, limit);
+}
+
+function patchCount(enc: ClipEncoder): number {
+  const g = enc.manifest.image.patch_grid;
+  return enc.manifest.image.outputs.patch_embeds && g ? g[0] * g[1] : 0;
+}
+
+function noVectors(enc: ClipEncoder): GeoscoutError {
+  return new GeoscoutError('NOT_FOUND', `No tiles are embedded with model ${enc.modelVersion}. Run \`geoscout ingest --all\` with it, or search with the model the archive was embedded with (\`geoscout models use\`).`, {
+    details: { modelVersion: enc.modelVersion },
+  });
+}
+
+/** SQL prefilter; validates the filter and says what to change. */
+export function whereOf(modelVersion: string, f: TileFilter): string {
+  const parts = [`model_version = ${sqlString(modelVersion)}`];
+  if (f.bbox) {
+    const [w, s, e, n] = f.bbox;
+    if (![w, s, e, n].every(Number.isFinite) || s > n || s < -90 || n > 90) {
+      throw new GeoscoutError('INVALID_INPUT', `bbox ${JSON.stringify(f.bbox)} must be [minLon, minLat, maxLon, maxLat] in degrees with minLat ≤ maxLat.`);
+    }
+    if (w > e) {
+      throw new GeoscoutError('INVALID_INPUT', `bbox ${JSON.stringify(f.bbox)} crosses the antimeridian (minLon > maxLon); split it into [${w}, ${s}, 180, ${n}] and [-180, ${s}, ${e}, ${n}] and search both.`);
+    }
+    parts.push(`max_lon >= ${w} AND min_lon <= ${e} AND max_lat >= ${s} AND min_lat <= ${n}`);
+  }
+  if (f.from && f.to && f.from > f.to) {
+    throw new GeoscoutError('INVALID_INPUT', `from (${f.from.toISOString()}) is after to (${f.to.toISOString()}); swap them.`);
+  }
+  if (f.from) parts.push(`acquired_at >= timestamp ${sqlString(f.from.toISOString())}`);
+  if (f.to) parts.push(`acquired_at <= timestamp ${sqlString(f.to.toISOString())}`);
+  if (f.sensors?.length) parts.push(`sensor IN (${f.sensors.map(sqlString).join(', ')})`);
+  if (f.gsdRange) parts.push(`gsd_m >= ${Number(f.gsdRange[0])} AND gsd_m <= ${Number(f.gsdRange[1])}`);
+  if (f.imageIds?.length) parts.push(`image_id IN (${f.imageIds.map(sqlString).join(', ')})`);
+  if (f.levels?.length) parts.push(`level IN (${f.levels.map((l) => Math.trunc(l)).join(', ')})`);
+  return parts.join(' AND ');
+}
+
+function rerank(r: Record<string, unknown>, q: Float32Array, enc: ClipEncoder): TileHit {
+  const D = enc.dim;
+  const vec = asFloats(r.vector)!;
+  let tileScore = 0;
+  for (let i = 0; i < D; i++) tileScore += vec[i]! * q[i]!;
+  const size = Number(r.size);
+  const x = Number(r.x), y = Number(r.y);
+  let patchScore: number | null = null;
+  let best: TileHit['best_box'] = null;
+  const grid = enc.manifest.image.patch_grid;
+  const patches = asFloats(r.patch_vectors);
+  if (grid && patches && patches.length === grid[0] * grid[1] * D) {
+    let bi = 0;
+    patchScore = -Infinity;
+    for (let p = 0; p < grid[0] * grid[1]; p++) {
+      let s = 0;
+      for (let i = 0; i < D; i++) s += patches[p * D + i]! * q[i]!;
+      if (s > patchScore) { patchScore = s; bi = p; }
+    }
+    const cw = size / grid[1], ch = size / grid[0];
+    const bx = Math.round(x + (bi % grid[1]) * cw), by = Math.round(y + Math.floor(bi / grid[1]) * ch);
+    best = { x: bx, y: by, width: Math.round(cw), height: Math.round(ch), lon: null, lat: null };
+  }
+  const footprint = typeof r.footprint === 'string' ? (JSON.parse(r.footprint) as GeoJsonPolygon) : null;
+  if (best && footprint && r.min_lon !== null) {
+    // Bilinear position inside the tile footprint (corners: TL, BL, BR, TR).
+    const [tl, bl, br, tr] = footprint.coordinates[0]!;
+    const u = (best.x + best.width / 2 - x) / size, v = (best.y + best.height / 2 - y) / size;
+    const lerp = (a: number[], b: number[], t: number) => [a[0]! + (b[0]! - a[0]!) * t, a[1]! + (b[1]! - a[1]!) * t];
+    const [lon, lat] = lerp(lerp(tl!, tr!, u), lerp(bl!, br!, u), v);
+    best.lon = Math.round(lon! * 1e7) / 1e7;
+    best.lat = Math.round(lat! * 1e7) / 1e7;
+  }
+  return {
+    tile_id: String(r.tile_id),
+    image_id: String(r.image_id),
+    model_version: String(r.model_version),
+    score: patchScore === null ? tileScore : 0.5 * tileScore + 0.5 * patchScore,
+    tile_score: tileScore,
+    patch_score: patchScore,
+    level: Number(r.level),
+    window: { x, y, width: size, height: size },
+    footprint,
+    center: r.center_lon === null ? null : { lon: Number(r.center_lon), lat: Number(r.center_lat) },
+    acquired_at: r.acquired_at === null || r.acquired_at === undefined ? null : new Date(Number(r.acquired_at)).toISOString(),
+    sensor: (r.sensor as string | null) ?? null,
+    gsd_m: (r.gsd_m as number | null) ?? null,
+    best_box: best,
+  };
+}
+
+/** LanceDB returns vector columns as Arrow vectors; index them as plain float arrays. */
+function asFloats(v: unknown): ArrayLike<number> | null {
+  if (v === null || v === undefined) return null;
+  const arr = v as { toArray?: () => ArrayLike<number> };
+  return typeof arr.toArray === 'function' ? arr.toArray() : (v as ArrayLike<number>);
+}

@@ -1,0 +1,32 @@
+import type { Config } from '../core/config.js';
+import type { Store } from '../pipeline/index/store.js';
+import type { ClipEncoder } from '../pipeline/models/encoder.js';
+import { ModelRegistry } from '../pipeline/models/registry.js';
+import type { ToolContext } from './tool.js';
+
+/**
+ * A ToolContext over a store, opening encoders lazily and caching them per model;
+ * `close()` releases them (the store belongs to the caller).
+ */
+export function createToolContext(config: Config, store: () => Promise<Store>, signal?: AbortSignal): ToolContext & { close(): Promise<void> } {
+  const encoders = new Map<string, Promise<ClipEncoder>>();
+  const registry = new ModelRegistry(config.dataDir);
+  return {
+    config,
+    store,
+    ...(signal ? { signal } : {}),
+    encoder(model) {
+      const key = model ?? config.models.active ?? '';
+      let e = encoders.get(key);
+      if (!e) {
+        e = registry.openEncoder(model ?? config.models.active, ModelRegistry.encoderOptions(config.models));
+        encoders.set(key, e);
+      }
+      return e;
+    },
+    async close() {
+      for (const e of encoders.values()) await (await e.catch(() => null))?.close();
+      encoders.clear();
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { queryVector, type ImageRef } from '../pipeline/search/query-vector.js';
+import { searchTiles, type TileFilter } from '../pipeline/search/tile-search.js';
+import type { ToolDefinition } from './tool.js';
+
+const ImageRefSchema = z.union([
+  z.object({ path: z.string().min(1).describe('image file (PNG/JPEG/WebP/TIFF) on the server') }).strict(),
+  z.object({ base64: z.string().min(16).describe('image bytes, base64 or a data: URL') }).strict(),
+  z
+    .object({
+      image_id: z.string().describe('a catalogued image'),
+      x: z.number().int().min(0), y: z.number().int().min(0),
+      width: z.number().int().positive(), height: z.number().int().positive(),
+    })
+    .strict()
+    .describe('a pixel window of a catalogued image, e.g. a hit\'s best_box'),
+]);
+
+/** Input of search_tiles. */
+export const searchTilesInput = z
+  .object({
+    text: z.string().optional().describe('what to look for, e.g. "a container ship under way"'),
+    images: z.array(ImageRefSchema).max(16).optional().describe('example images (search by example); combined with text as a modifier'),
+    negatives: z.array(ImageRefSchema).max(16).optional().describe('examples of what not to return'),
+    negative_texts: z.array(z.string().min(1)).max(16).optional().describe('descriptions of what not to return'),
+    bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]).optional().describe('WGS84 [minLon, minLat, maxLon, maxLat]'),
+    from: z.string().datetime({ offset: true }).optional().describe('acquired at or after (ISO 8601)'),
+    to: z.string().datetime({ offset: true }).optional().describe('acquired at or before (ISO 8601)'),
+    sensors: z.array(z.string()).optional(),
+    gsd_range: z.tuple([z.number().positive(), z.number().positive()]).optional().describe('[min, max] metres'),
+    image_ids: z.array(z.string()).optional(),
+    limit: z.number().int().min(1).max(100).default(10),
+    model: z.string().optional().describe('model id or id@version (default: the active model)'),
+  })
+  .strict();
+
+const BoxSchema = z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() });
+
+/** Output of search_tiles. */
+export const searchTilesOutput = z.object({
+  model_version: z.string(),
+  hits: z.array(
+    z.object({
+      tile_id: z.string(),
+      image_id: z.string(),
+      model_version: z.string(),
+      score: z.number(),
+      tile_score: z.number(),
+      patch_score: z.number().nullable(),
+      level: z.number(),
+      window: BoxSchema,
+      footprint: z.object({ type: z.literal('Polygon'), coordinates: z.array(z.array(z.tuple([z.number(), z.number()]))) }).nullable(),
+      center: z.object({ lon: z.number(), lat: z.number() }).nullable(),
+      acquired_at: z.string().nullable(),
+      sensor: z.string().nullable(),
+      gsd_m: z.number().nullable(),
+      best_box: BoxSchema.extend({ lon: z.number().nullable(), lat: z.number().nullable() }).nullable(),
+    }),
+  ),
+});
+
+/** search_tiles: text / example / composed queries over embedded tiles with geo, time and sensor filters. */
+export const searchTilesTool: ToolDefinition<typeof searchTilesInput, typeof searchTilesOutput> = {
+  name: 'search_tiles',
+  title: 'Search image tiles',
+  description:
+    'Find image tiles that match a text description and/or example images, within an area, time range, sensors and GSD range. Each hit gives the tile and image ids, score, pixel window, WGS84 footprint and centre, acquisition time, sensor, GSD, and the best-matching box inside the tile with its coordinates.',
+  inputSchema: searchTilesInput,
+  outputSchema: searchTilesOutput,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async handler(input, ctx) {
+    const enc = await ctx.encoder(input.model);
+    const store = await ctx.store();
+    const q = await queryVector(
+      {
+        ...(input.text !== undefined ? { text: input.text } : {}),
+        ...(input.images ? { images: input.images as ImageRef[] } : {}),
+        ...(input.negatives ? { negatives: input.negatives as ImageRef[] } : {}),
+        ...(input.negative_texts ? { negativeTexts: input.negative_texts } : {}),
+      },
+      enc, store, ctx.config.allowedRoots, ctx.signal,
+    );
+    const filter: TileFilter = {
+      ...(input.bbox ? { bbox: input.bbox } : {}),
+      ...(input.from ? { from: new Date(input.from) } : {}),
+      ...(input.to ? { to: new Date(input.to) } : {}),
+      ...(input.sensors ? { sensors: input.sensors } : {}),
+      ...(input.gsd_range ? { gsdRange: input.gsd_range } : {}),
+      ...(input.image_ids ? { imageIds: input.image_ids } : {}),
+    };
+    return { model_version: enc.modelVersion, hits: await searchTiles(store, enc, q, filter, input.limit, ctx.signal) };
+  },
+  render(out) {
+    if (out.hits.length === 0) return `No tiles matched (model ${out.model_version}).`;
+    return out.hits
+      .map((h, i) => {
+        const where = h.best_box?.lat != null ? `${h.best_box.lat.toFixed(5)}, ${h.best_box.lon!.toFixed(5)}` : h.center ? `${h.center.lat.toFixed(5)}, ${h.center.lon.toFixed(5)}` : 'pixel-only';
+        const box = h.best_box ? ` box ${h.best_box.x},${h.best_box.y} ${h.best_box.width}×${h.best_box.height}` : '';
+        return `${i + 1}. ${h.score.toFixed(3)}  ${h.tile_id}  at ${where} (lat, lon)${box}  ${h.acquired_at?.slice(0, 10) ?? 'time?'} ${h.sensor ?? ''} ${h.gsd_m?.toFixed(2) ?? '?'} m`;
+      })
+      .join('\n');
+  },
+};

@@ -1,0 +1,38 @@
+import type { z } from 'zod';
+import type { Config } from '../core/config.js';
+import type { Store } from '../pipeline/index/store.js';
+import type { ClipEncoder } from '../pipeline/models/encoder.js';
+
+/** What a tool handler may use; MCP, REST, the agent and the CLI each build one. */
+export interface ToolContext {
+  config: Config;
+  store(): Promise<Store>;
+  /** The encoder for a model (default: the configured/active one), opened once and shared. */
+  encoder(model?: string): Promise<ClipEncoder>;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number, message?: string) => void;
+}
+
+/** MCP tool annotations, set explicitly on every tool. */
+export interface ToolAnnotations {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
+/**
+ * One tool: name, zod input/output schemas and a pure handler. `tools/registry.ts`
+ * lists them; the MCP server, REST and the agent read the same definitions.
+ */
+export interface ToolDefinition<I extends z.ZodTypeAny, O extends z.ZodTypeAny> {
+  name: string;
+  title: string;
+  description: string;
+  inputSchema: I;
+  outputSchema: O;
+  annotations: ToolAnnotations;
+  handler(input: z.infer<I>, ctx: ToolContext): Promise<z.infer<O>>;
+  /** A short human-readable rendering of the output (MCP text content, CLI). */
+  render(output: z.infer<O>): string;
+}
