@@ -1,22 +1,27 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
 import { addImages } from '../../pipeline/catalog/catalog.js';
 import { openRaster } from '../../pipeline/raster/raster.js';
 import { generateScene } from '../../pipeline/synth/generate-scene.js';
-import { action, parseNumberList } from '../cli-context.js';
+import { action, parseNumberList, type CliContext } from '../cli-context.js';
+import { getImage } from '../../pipeline/catalog/catalog.js';
+import { ingestImage } from '../../pipeline/ingest/ingest-image.js';
+import { createToolContext } from '../../tools/context.js';
+import { searchTilesInput, searchTilesTool } from '../../tools/search-tiles.js';
 import { formatLatLon } from '../format.js';
 import { progressBar } from '../progress.js';
 import { writeRgb } from './raster.js';
 
 /**
  * `geoscout demo`: the README's demo. It grows with each capability; today it builds a
- * synthetic scene, catalogs it, and prints its footprint and a thumbnail path.
+ * synthetic scene, catalogs it, prints its footprint and a thumbnail path, embeds it
+ * with the shipped model (offline), and answers a text query and an image query.
  */
 export function demoCommand(): Command {
   return new Command('demo')
-    .description('generate a synthetic scene, add it to the catalog, print its footprint and thumbnail path')
+    .description('generate a synthetic scene, catalog it, embed it with the shipped model, run a text and an image query')
     .option('--seed <n>', 'scene seed', (v) => parseNumberList(v, 1, '--seed')[0], 42)
     .option('--size <px>', 'scene side in pixels', (v) => parseNumberList(v, 1, '--size')[0], 4096)
     .action(
@@ -26,7 +31,7 @@ export function demoCommand(): Command {
         const name = `demo-${opts.seed}-${opts.size}`;
         let tif = path.join(out, `${name}.tif`);
         if (!existsSync(path.join(out, `${name}.coco.json`))) {
-          process.stderr.write(`1/3 generating a ${opts.size}×${opts.size} synthetic scene (seed ${opts.seed}) in ${out}\n`);
+          process.stderr.write(`1/5 generating a ${opts.size}×${opts.size} synthetic scene (seed ${opts.seed}) in ${out}\n`);
           const bar = progressBar('scene', 'tiles');
           const scene = await generateScene(out, name, { seed: opts.seed, width: opts.size, height: opts.size }, {
             signal: ctx.signal,
@@ -34,15 +39,15 @@ export function demoCommand(): Command {
           }).finally(() => bar.stop());
           tif = scene.tiffPath;
           process.stderr.write(`    ${scene.objects.length} objects, ground truth in ${name}.truth.geojson and ${name}.coco.json\n`);
-        } else process.stderr.write(`1/3 reusing ${tif}\n`);
+        } else process.stderr.write(`1/5 reusing ${tif}\n`);
 
-        process.stderr.write('2/3 adding it to the catalog\n');
+        process.stderr.write('2/5 adding it to the catalog\n');
         const res = await addImages(await ctx.store(), [tif], { allowedRoots: ctx.config.allowedRoots, signal: ctx.signal });
         if (res.failed.length) throw new Error(res.failed[0]!.error.message);
         const rec = res.added[0] ?? null;
         const id = rec?.image_id ?? res.skipped[0]!.image_id;
 
-        process.stderr.write('3/3 writing a thumbnail from the overviews\n');
+        process.stderr.write('3/5 writing a thumbnail from the overviews\n');
         const thumb = path.join(out, `${name}.thumb.png`);
         const r = await openRaster(tif);
         try {
@@ -62,6 +67,37 @@ export function demoCommand(): Command {
         } finally {
           await r.close();
         }
+        await embedAndSearch(ctx, id, path.join(out, `${name}.truth.geojson`));
       }),
     );
+}
+
+/** Steps 4–5: ingest with the active (shipped) model, then a text query and a query by example. */
+async function embedAndSearch(ctx: CliContext, imageId: string, truthFile: string): Promise<void> {
+  const store = await ctx.store();
+  const tctx = createToolContext(ctx.config, ctx.store, ctx.signal);
+  try {
+    const enc = await tctx.encoder();
+    process.stderr.write(`4/5 embedding tiles with ${enc.modelVersion} (resumable; a second run adds nothing)\n`);
+    const bar = progressBar('ingest', 'tiles');
+    const res = await ingestImage(store, enc, await getImage(store, imageId), { signal: ctx.signal, onProgress: (p) => bar.update(p.done, p.planned) }).finally(() => bar.stop());
+    process.stdout.write(`tiles     ${res.planned} planned, ${res.existing} already stored, ${res.written} written, ${res.blank} blank\n`);
+
+    process.stderr.write('5/5 searching\n');
+    const text = 'a container ship moored alongside a pier';
+    const byText = await searchTilesTool.handler(searchTilesInput.parse({ text, limit: 5 }), tctx);
+    process.stdout.write(`\nquery "${text}":\n${searchTilesTool.render(byText)}\n`);
+    // Query by example: the generator's first aircraft, cut from the scene itself.
+    const truth = JSON.parse(await readFile(truthFile, 'utf8')) as { features: { properties: { class: string; type: string; pixel_bbox: number[] } }[] };
+    const plane = truth.features.find((f) => f.properties.class === 'aircraft');
+    if (plane) {
+      const [bx, by, bw, bh] = plane.properties.pixel_bbox.map(Math.round) as [number, number, number, number];
+      const pad = Math.round(Math.max(bw, bh) * 0.3);
+      const example = { image_id: imageId, x: Math.max(0, bx - pad), y: Math.max(0, by - pad), width: bw + 2 * pad, height: bh + 2 * pad };
+      const byImage = await searchTilesTool.handler(searchTilesInput.parse({ images: [example], limit: 5 }), tctx);
+      process.stdout.write(`\nquery by example (a ${plane.properties.type.replace(/_/g, ' ')} at pixels ${example.x},${example.y} ${example.width}×${example.height}):\n${searchTilesTool.render(byImage)}\n`);
+    }
+  } finally {
+    await tctx.close();
+  }
 }
