@@ -1,0 +1,102 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../core/config.js';
+import { makeTempDir } from '../core/testing/temp-dir.js';
+import { addImages, type ImageRecord } from '../pipeline/catalog/catalog.js';
+import { ingestImage } from '../pipeline/ingest/ingest-image.js';
+import { Store } from '../pipeline/index/store.js';
+import { generateScene, type GeneratedScene } from '../pipeline/synth/generate-scene.js';
+import { createToolContext } from './context.js';
+import { getTileImageInput, getTileImageTool } from './get-tile-image.js';
+import { searchTilesInput, searchTilesTool } from './search-tiles.js';
+
+let tmp: Awaited<ReturnType<typeof makeTempDir>>;
+let store: Store;
+let image: ImageRecord;
+let scene: GeneratedScene;
+let ctx: ReturnType<typeof createToolContext>;
+const search = (input: Record<string, unknown>) => searchTilesTool.handler(searchTilesInput.parse(input), ctx);
+
+beforeAll(async () => {
+  tmp = await makeTempDir();
+  scene = await generateScene(path.join(tmp.dir, 'scenes'), 's', { seed: 11, width: 1536, height: 1536, acquiredAt: '2024-06-03T10:30:00Z' });
+  const config = loadConfig({ cwd: tmp.dir, env: { GEOSCOUT_DATA_DIR: path.join(tmp.dir, 'state') } });
+  store = await Store.open(config.dbUri);
+  image = (await addImages(store, [scene.tiffPath])).added[0]!;
+  ctx = createToolContext(config, async () => store);
+  await ingestImage(store, await ctx.encoder(), image);
+});
+afterAll(async () => {
+  await ctx.close();
+  await store.close();
+  await tmp.cleanup();
+});
+
+describe('search_tiles', () => {
+  it('returns cited hits: ids, window, footprint, centre, time, sensor, GSD, best box inside the tile', async () => {
+    const out = await search({ text: 'an aircraft parked on an apron', limit: 5 });
+    expect(out.hits).toHaveLength(5);
+    const h = out.hits[0]!;
+    expect(h).toMatchObject({ image_id: image.image_id, model_version: out.model_version, acquired_at: '2024-06-03T10:30:00.000Z', sensor: 'SYNTH-1', gsd_m: 0.5 });
+    expect(h.score).toBeGreaterThanOrEqual(out.hits[4]!.score);
+    const b = h.best_box!;
+    expect(b.x).toBeGreaterThanOrEqual(h.window.x);
+    expect(b.x + b.width).toBeLessThanOrEqual(h.window.x + h.window.width);
+    const [minLon, minLat, maxLon, maxLat] = [image.min_lon!, image.min_lat!, image.max_lon!, image.max_lat!];
+    expect(b.lon!).toBeGreaterThan(minLon);
+    expect(b.lon!).toBeLessThan(maxLon);
+    expect(b.lat!).toBeGreaterThan(minLat);
+    expect(b.lat!).toBeLessThan(maxLat);
+    expect(searchTilesTool.render(out)).toContain('(lat, lon)');
+  });
+
+  it('an example window of an object finds its own tile first', async () => {
+    const plane = scene.objects.find((o) => o.class === 'aircraft' && !o.outOfContext)!;
+    const [x, y, w, hgt] = plane.bbox.map(Math.round) as [number, number, number, number];
+    const out = await search({ images: [{ image_id: image.image_id, x, y, width: w, height: hgt }], limit: 10 });
+    const overlapsPlane = out.hits.slice(0, 3).some((h) => h.window.x <= plane.cx && plane.cx <= h.window.x + h.window.width && h.window.y <= plane.cy && plane.cy <= h.window.y + h.window.height);
+    expect(overlapsPlane).toBe(true);
+  });
+
+  it('filters by area and time', async () => {
+    expect((await search({ text: 'a ship', bbox: [10, 10, 11, 11] })).hits).toHaveLength(0);
+    expect((await search({ text: 'a ship', from: '2025-01-01T00:00:00Z' })).hits).toHaveLength(0);
+    expect((await search({ text: 'a ship', from: '2024-06-01T00:00:00Z', to: '2024-06-30T00:00:00Z', sensors: ['SYNTH-1'] })).hits.length).toBeGreaterThan(0);
+    const west = await search({ text: 'a ship', bbox: [image.min_lon!, image.min_lat!, image.center_lon!, image.max_lat!], limit: 20 });
+    for (const h of west.hits) expect(h.footprint!.coordinates[0]!.some(([lon]) => lon <= image.center_lon!)).toBe(true);
+  });
+
+  it('bad queries get errors that say what to change', async () => {
+    await expect(search({ text: '   ' })).rejects.toThrow(/text query is empty/);
+    await expect(search({})).rejects.toThrow(/Give a text, an example image/);
+    await expect(search({ text: 'x', bbox: [179, 0, -179, 1] })).rejects.toThrow(/crosses the antimeridian.*split it/);
+    await expect(search({ text: 'x', from: '2024-07-01T00:00:00Z', to: '2024-06-01T00:00:00Z' })).rejects.toThrow(/after to.*swap/);
+    const junk = path.join(tmp.dir, 'junk.png');
+    await writeFile(junk, 'not an image');
+    await expect(search({ images: [{ path: junk }] })).rejects.toMatchObject({ code: 'CORRUPT_DATA' });
+    await expect(search({ images: [{ path: path.join(tmp.dir, 'missing.png') }] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(search({ text: 'x', model: 'geoscout-mini@0.0.0-never' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('get_tile_image', () => {
+  it('returns a hit as a PNG within max_size, with its best box drawn', async () => {
+    const hit = (await search({ text: 'a ship', limit: 1 })).hits[0]!;
+    const out = await getTileImageTool.handler(getTileImageInput.parse({ tile_id: hit.tile_id, max_size: 100, boxes: [{ ...hit.best_box!, label: 'ship' }] }), ctx);
+    expect(out.mime_type).toBe('image/png');
+    expect(Math.max(out.width, out.height)).toBeLessThanOrEqual(100);
+    const { data, info } = await sharp(Buffer.from(out.base64, 'base64')).raw().toBuffer({ resolveWithObject: true });
+    expect(info.width).toBe(out.width);
+    // The box outline is drawn in yellow (#ffeb3b).
+    const bx = Math.round((hit.best_box!.x - hit.window.x) / out.scale);
+    const by = Math.round((hit.best_box!.y - hit.window.y + hit.best_box!.height / 2) / out.scale);
+    const px = (by * info.width + Math.min(info.width - 1, bx)) * info.channels;
+    expect(data[px]! > 200 && data[px + 1]! > 180 && data[px + 2]! < 120).toBe(true);
+    const whole = await getTileImageTool.handler(getTileImageInput.parse({ image_id: image.image_id, x: 0, y: 0, width: 1536, height: 1536, format: 'jpeg', max_size: 1568 }), ctx);
+    expect([whole.width, whole.mime_type]).toEqual([1536, 'image/jpeg']);
+    await expect(getTileImageTool.handler(getTileImageInput.parse({ tile_id: 'nonsense' }), ctx)).rejects.toThrow(/not a tile id/);
+    await expect(getTileImageTool.handler(getTileImageInput.parse({ image_id: image.image_id, x: 1500, y: 0, width: 100, height: 100 }), ctx)).rejects.toMatchObject({ code: 'OUT_OF_BOUNDS' });
+  });
+});
