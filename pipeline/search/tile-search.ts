@@ -109,16 +109,17 @@ function rerank(r: Record<string, unknown>, q: Float32Array, enc: ClipEncoder): 
   const grid = enc.manifest.image.patch_grid;
   const patches = asFloats(r.patch_vectors);
   if (grid && patches && patches.length === grid[0] * grid[1] * D) {
-    let bi = 0;
-    patchScore = -Infinity;
-    for (let p = 0; p < grid[0] * grid[1]; p++) {
-      let s = 0;
-      for (let i = 0; i < D; i++) s += patches[p * D + i]! * q[i]!;
-      if (s > patchScore) { patchScore = s; bi = p; }
+    const scores = new Float32Array(grid[0] * grid[1]);
+    for (let p = 0; p < scores.length; p++) {
+      let sc = 0;
+      for (let i = 0; i < D; i++) sc += patches[p * D + i]! * q[i]!;
+      scores[p] = sc;
     }
+    const cells = matchRegion(scores, grid[0], grid[1]);
+    patchScore = cells.best;
     const cw = size / grid[1], ch = size / grid[0];
-    const bx = Math.round(x + (bi % grid[1]) * cw), by = Math.round(y + Math.floor(bi / grid[1]) * ch);
-    best = { x: bx, y: by, width: Math.round(cw), height: Math.round(ch), lon: null, lat: null };
+    const bx = Math.round(x + cells.c0 * cw), by = Math.round(y + cells.r0 * ch);
+    best = { x: bx, y: by, width: Math.round((cells.c1 - cells.c0 + 1) * cw), height: Math.round((cells.r1 - cells.r0 + 1) * ch), lon: null, lat: null };
   }
   const footprint = typeof r.footprint === 'string' ? (JSON.parse(r.footprint) as GeoJsonPolygon) : null;
   if (best && footprint && r.min_lon !== null) {
@@ -153,4 +154,37 @@ function asFloats(v: unknown): ArrayLike<number> | null {
   if (v === null || v === undefined) return null;
   const arr = v as { toArray?: () => ArrayLike<number> };
   return typeof arr.toArray === 'function' ? arr.toArray() : (v as ArrayLike<number>);
+}
+
+/** Patch cells whose score is this close to the best one belong to the same match. */
+const REGION_MARGIN = 0.04;
+
+/**
+ * The matched region: the best patch plus the 4-connected patches scoring within
+ * REGION_MARGIN of it, as a cell rectangle. A single 16-px patch would be far smaller
+ * than an airliner or a ship; growing over similar neighbours gives an object-sized box.
+ */
+export function matchRegion(scores: Float32Array, rows: number, cols: number): { best: number; r0: number; c0: number; r1: number; c1: number } {
+  let bi = 0;
+  for (let p = 1; p < scores.length; p++) if (scores[p]! > scores[bi]!) bi = p;
+  const best = scores[bi]!;
+  const seen = new Uint8Array(scores.length);
+  const stack = [bi];
+  seen[bi] = 1;
+  let r0 = rows, c0 = cols, r1 = -1, c1 = -1;
+  while (stack.length) {
+    const p = stack.pop()!;
+    const r = Math.floor(p / cols), c = p % cols;
+    r0 = Math.min(r0, r); r1 = Math.max(r1, r); c0 = Math.min(c0, c); c1 = Math.max(c1, c);
+    for (const [dr, dc] of [[1, 0], [-1, 0], [0, 1], [0, -1]] as const) {
+      const rr = r + dr, cc = c + dc;
+      if (rr < 0 || cc < 0 || rr >= rows || cc >= cols) continue;
+      const q = rr * cols + cc;
+      if (!seen[q] && scores[q]! >= best - REGION_MARGIN) {
+        seen[q] = 1;
+        stack.push(q);
+      }
+    }
+  }
+  return { best, r0, c0, r1, c1 };
 }
