@@ -1,6 +1,6 @@
 import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
 import { sqlString, type Store } from '../index/store.js';
-import { tilesTableName } from '../index/tiles-table.js';
+import { tilesSchema, tilesTableName } from '../index/tiles-table.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import type { BBox, GeoJsonPolygon } from '../raster/georef.js';
 
@@ -46,7 +46,7 @@ const CANDIDATES_PER_HIT = 5;
 export async function searchTiles(store: Store, enc: ClipEncoder, q: Float32Array, filter: TileFilter, limit: number, signal?: AbortSignal): Promise<TileHit[]> {
   const name = tilesTableName(enc.manifest.id);
   if (!(await store.tableNames()).includes(name)) throw noVectors(enc);
-  const table = await store.tableWithSchema(name, (await import('../index/tiles-table.js')).tilesSchema(enc.dim, patchCount(enc)));
+  const table = await store.tableWithSchema(name, tilesSchema(enc.dim, patchCount(enc)));
   const where = whereOf(enc.modelVersion, filter);
   if ((await table.countRows(`model_version = ${sqlString(enc.modelVersion)}`)) === 0) throw noVectors(enc);
   throwIfAborted(signal);
