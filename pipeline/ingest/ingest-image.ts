@@ -3,6 +3,7 @@ import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
 import type { ImageRecord } from '../catalog/catalog.js';
 import { sqlString, type Store } from '../index/store.js';
 import { tilesSchema, tilesTableName } from '../index/tiles-table.js';
+import { maintainIndexes } from '../index/vector-index.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import { parseCrs } from '../raster/crs.js';
 import { bboxOf } from '../raster/georef.js';
@@ -19,6 +20,8 @@ export interface IngestOptions {
   readConcurrency?: number;
   /** Tiles per encoder batch and per database commit. Default 32. */
   batchSize?: number;
+  /** Rows before the tiles table gets an IVF-PQ index (default 100,000). */
+  indexThreshold?: number;
   /** Overrides of the tile plan (target GSD, levels, overlap). */
   plan?: Partial<Omit<TilePlanOptions, 'modelInput' | 'gsdM'>>;
 }
@@ -92,6 +95,7 @@ export async function ingestImage(store: Store, encoder: ClipEncoder, image: Ima
       if (batch.length >= batchSize) await flush();
     }
     await flush();
+    if (progress.written > 0) await maintainIndexes(table, m.embed_dim, opts.indexThreshold ? { threshold: opts.indexThreshold } : {});
     return progress;
   } finally {
     await raster.close();

@@ -73,6 +73,22 @@ describe('ingest', () => {
     expect((await storedTiles()).length).toBe(ids.length);
   });
 
+  it('builds scalar indexes at once and an IVF-PQ index past the threshold; search still finds the same best tile', async () => {
+    const table = await store.tableWithSchema(tilesTableName(encoder.manifest.id), (await import('../index/tiles-table.js')).tilesSchema(encoder.dim, 64));
+    const exactTop = async () => (await table.vectorSearch(Array.from((await encoder.encodeTexts(['a ship'])))).distanceType('dot').bypassVectorIndex().limit(1).toArray())[0]!.tile_id as string;
+    const before = await exactTop();
+    const rows = await table.countRows();
+    const { maintainIndexes } = await import('../index/vector-index.js');
+    const res = await maintainIndexes(table, encoder.dim, { threshold: rows });
+    expect(res.created).toContain('vector');
+    const cols = (await table.listIndices()).flatMap((i) => i.columns);
+    for (const c of ['vector', 'image_id', 'model_version', 'acquired_at', 'min_lon']) expect(cols).toContain(c);
+    const q = Array.from(await encoder.encodeTexts(['a ship']));
+    const ann = await table.vectorSearch(q).distanceType('dot').nprobes(32).refineFactor(10).limit(1).toArray();
+    expect(ann[0]!.tile_id).toBe(before);
+    expect((await maintainIndexes(table, encoder.dim, { threshold: rows })).optimized).toBe(true);
+  });
+
   it('honours cancellation between batches', async () => {
     const ctl = new AbortController();
     ctl.abort();

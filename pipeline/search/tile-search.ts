@@ -1,6 +1,7 @@
 import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
 import { sqlString, type Store } from '../index/store.js';
 import { tilesSchema, tilesTableName } from '../index/tiles-table.js';
+import { SEARCH_TUNING } from '../index/vector-index.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import type { BBox, GeoJsonPolygon } from '../raster/georef.js';
 
@@ -53,6 +54,8 @@ export async function searchTiles(store: Store, enc: ClipEncoder, q: Float32Arra
   const rows = (await table
     .vectorSearch(Array.from(q))
     .distanceType('dot')
+    .nprobes(SEARCH_TUNING.nprobes)
+    .refineFactor(SEARCH_TUNING.refineFactor)
     .where(where)
     .limit(limit * CANDIDATES_PER_HIT)
     .toArray()) as Record<string, unknown>[];
