@@ -74,7 +74,7 @@ describe('geoscout CLI', () => {
     const planned = Number(/^tiles +(\d+) planned, 0 already stored, (\d+) written/m.exec(first.stdout)?.[1]);
     expect(planned).toBeGreaterThan(50);
     // Both queries print cited hits: tile id, lat/lon, date, sensor, GSD.
-    expect(first.stdout.match(/^\d\. \d\.\d{3}  img_[0-9a-f]+\/geoscout-mini@[^/]+\/L\d\/\S+  at -?\d+\.\d{5}, -?\d+\.\d{5} \(lat, lon\).* SYNTH-1 0\.50 m$/gm)?.length).toBe(10);
+    expect(first.stdout.match(/^\d\. \d\.\d{3} {2}img_[0-9a-f]+\/geoscout-mini@[^/]+\/L\d\/\S+ {2}at -?\d+\.\d{5}, -?\d+\.\d{5} \(lat, lon\).* SYNTH-1 0\.50 m$/gm)?.length).toBe(10);
     const second = geoscout(['demo', '--size', '1536', '--seed', '3']);
     expect(second.stdout).toContain('(already catalogued)');
     expect(second.stdout).toContain(`tiles     ${planned} planned, ${planned} already stored, 0 written`);
