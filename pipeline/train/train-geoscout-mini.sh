@@ -30,7 +30,9 @@ resume=()
 rm -rf "$OUT.new" && mkdir -p "$OUT.new"
 "$PY" -m geoscout_train.export_onnx --checkpoint "$WORK/mini-run/last.pt" --out "$OUT.new" --id geoscout-mini \
   --version "$VERSION" --eval-json "$WORK/mini-eval.json"
-cat "$HERE/geoscout-mini-card.md" >> "$OUT.new/MODEL_CARD.md"
+{ printf '\n## Held-out evaluation (seeds 9000–9007, never trained on)\n\n'; cat "$WORK/mini-eval.md"; cat "$HERE/geoscout-mini-card.md"; } >> "$OUT.new/MODEL_CARD.md"
+# Lineage and card name repo-relative paths, not this machine's.
+sed -i "s#$REPO/##g" "$OUT.new/geoscout-model.json" "$OUT.new/MODEL_CARD.md"
 # Slim PyTorch weights (no optimiser state) so `npm run bench:encode` can run the same
 # model in plain PyTorch; loadable with geoscout_train.checkpoint.load_model.
 "$PY" - "$WORK/mini-run/last.pt" "$OUT.new/weights.pt" <<'PY'
