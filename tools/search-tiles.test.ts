@@ -94,11 +94,21 @@ describe('get_tile_image', () => {
     expect(Math.max(out.width, out.height)).toBeLessThanOrEqual(100);
     const { data, info } = await sharp(Buffer.from(out.base64, 'base64')).raw().toBuffer({ resolveWithObject: true });
     expect(info.width).toBe(out.width);
-    // The box outline is drawn in yellow (#ffeb3b).
-    const bx = Math.round((hit.best_box!.x - hit.window.x) / out.scale);
-    const by = Math.round((hit.best_box!.y - hit.window.y + hit.best_box!.height / 2) / out.scale);
-    const px = (by * info.width + Math.min(info.width - 1, bx)) * info.channels;
-    expect(data[px]! > 200 && data[px + 1]! > 180 && data[px + 2]! < 120).toBe(true);
+    // The box outline is drawn in yellow (#ffeb3b): look for it along the box's edges.
+    const b = hit.best_box!;
+    const x0 = Math.floor((b.x - hit.window.x) / out.scale) - 2, x1 = Math.ceil((b.x - hit.window.x + b.width) / out.scale) + 2;
+    const y0 = Math.floor((b.y - hit.window.y) / out.scale) - 2, y1 = Math.ceil((b.y - hit.window.y + b.height) / out.scale) + 2;
+    let yellow = 0;
+    for (let y = Math.max(0, y0); y <= Math.min(info.height - 1, y1); y++) {
+      for (let x = Math.max(0, x0); x <= Math.min(info.width - 1, x1); x++) {
+        const p = (y * info.width + x) * info.channels;
+        if (data[p]! > 200 && data[p + 1]! > 180 && data[p + 2]! < 120) yellow++;
+      }
+    }
+    expect(yellow).toBeGreaterThan(3);
+    // Best boxes stay inside their tile.
+    expect(b.x).toBeGreaterThanOrEqual(hit.window.x);
+    expect(b.y + b.height).toBeLessThanOrEqual(hit.window.y + hit.window.height);
     const whole = await getTileImageTool.handler(getTileImageInput.parse({ image_id: image.image_id, x: 0, y: 0, width: 1536, height: 1536, format: 'jpeg', max_size: 1568 }), ctx);
     expect([whole.width, whole.mime_type]).toEqual([1536, 'image/jpeg']);
     await expect(getTileImageTool.handler(getTileImageInput.parse({ tile_id: 'nonsense' }), ctx)).rejects.toThrow(/not a tile id/);

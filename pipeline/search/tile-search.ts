@@ -2,6 +2,10 @@ import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
 import { sqlString, type Store } from '../index/store.js';
 import { tilesSchema, tilesTableName } from '../index/tiles-table.js';
 import { SEARCH_TUNING } from '../index/vector-index.js';
+import { getImage } from '../catalog/catalog.js';
+import { openRaster } from '../raster/raster.js';
+import type { Stretch } from '../raster/stretch.js';
+import { refineBox } from './refine-box.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import type { BBox, GeoJsonPolygon } from '../raster/georef.js';
 
@@ -61,7 +65,41 @@ export async function searchTiles(store: Store, enc: ClipEncoder, q: Float32Arra
     .toArray()) as Record<string, unknown>[];
   const hits = rows.map((r) => rerank(r, q, enc));
   hits.sort((a, b) => b.score - a.score);
-  return hits.slice(0, limit);
+  const top = hits.slice(0, limit);
+  await tightenBoxes(store, top, signal);
+  return top;
+}
+
+/**
+ * Replaces each hit's patch-region box by the object box found inside it (see
+ * refine-box.ts), reading the region plus one cell of margin from the image, and
+ * updates the box centre's lon/lat. Hits of images that cannot be read keep their box.
+ */
+async function tightenBoxes(store: Store, hits: TileHit[], signal?: AbortSignal): Promise<void> {
+  const byImage = new Map<string, TileHit[]>();
+  for (const h of hits) if (h.best_box) byImage.set(h.image_id, [...(byImage.get(h.image_id) ?? []), h]);
+  for (const [imageId, list] of byImage) {
+    throwIfAborted(signal);
+    const rec = await getImage(store, imageId).catch(() => null);
+    if (!rec) continue;
+    const raster = await openRaster(rec.uri).catch(() => null);
+    if (!raster) continue;
+    try {
+      for (const h of list) {
+        const core = h.best_box!;
+        const m = Math.max(core.width, core.height) / 2;
+        const x0 = Math.max(0, Math.floor(core.x - m)), y0 = Math.max(0, Math.floor(core.y - m));
+        const area = { x: x0, y: y0, width: Math.min(rec.width, Math.ceil(core.x + core.width + m)) - x0, height: Math.min(rec.height, Math.ceil(core.y + core.height + m)) - y0 };
+        const scale = Math.max(1, Math.max(area.width, area.height) / 256);
+        const rgb = await raster.readRgb(area, { outWidth: Math.max(1, Math.round(area.width / scale)), outHeight: Math.max(1, Math.round(area.height / scale)), stretch: rec.stretch as Stretch });
+        const box = clampTo(refineBox(rgb, area, core, area.width / rgb.width), h.window);
+        const ll = raster.georef?.pixelToLonLat(box.x + box.width / 2, box.y + box.height / 2);
+        h.best_box = { ...box, lon: ll ? Math.round(ll[0] * 1e7) / 1e7 : null, lat: ll ? Math.round(ll[1] * 1e7) / 1e7 : null };
+      }
+    } finally {
+      await raster.close();
+    }
+  }
 }
 
 function patchCount(enc: ClipEncoder): number {
@@ -157,6 +195,13 @@ function asFloats(v: unknown): ArrayLike<number> | null {
   if (v === null || v === undefined) return null;
   const arr = v as { toArray?: () => ArrayLike<number> };
   return typeof arr.toArray === 'function' ? arr.toArray() : (v as ArrayLike<number>);
+}
+
+/** Clips a box to the tile window: the best box is reported inside its tile. */
+function clampTo(b: { x: number; y: number; width: number; height: number }, w: TileHit['window']) {
+  const x0 = Math.max(b.x, w.x), y0 = Math.max(b.y, w.y);
+  const x1 = Math.min(b.x + b.width, w.x + w.width), y1 = Math.min(b.y + b.height, w.y + w.height);
+  return { x: x0, y: y0, width: Math.max(1, x1 - x0), height: Math.max(1, y1 - y0) };
 }
 
 /** Patch cells whose score is this close to the best one belong to the same match. */

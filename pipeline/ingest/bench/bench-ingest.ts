@@ -69,7 +69,7 @@ async function main() {
       const planFile = path.join(tmp.dir, 'plan.json');
       writeFileSync(planFile, JSON.stringify(tiles.slice(0, done).map((t) => [t.x, t.y, t.size])));
       const out = JSON.parse(execFileSync(py, [path.join(REPO_ROOT, 'pipeline/ingest/bench/bench_ingest_torch.py'), tif, path.join(modelDir, 'weights.pt'), planFile, '2'], {
-        cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '2', OMP_NUM_THREADS: '2' }, maxBuffer: 1 << 24,
+        cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '2', OMP_NUM_THREADS: '2', OMP_WAIT_POLICY: 'ACTIVE' }, maxBuffer: 1 << 24,
       })) as { tiles_per_s: number; seconds: number; decode_s: number; crop_resize_s: number; encode_s: number; peak_rss_mb: number };
       console.log(`plain Python (PIL decode of the whole scene + PyTorch, vectors kept in memory): ${out.tiles_per_s.toFixed(1)} tiles/s, ${(mb / out.seconds).toFixed(1)} MB/s, peak RSS ${out.peak_rss_mb.toFixed(0)} MB, ${out.seconds.toFixed(1)} s`);
       console.log(`  time: decode ${pct(out.decode_s, out.seconds)}, crop+resize ${pct(out.crop_resize_s, out.seconds)}, encode ${pct(out.encode_s, out.seconds)}`);

@@ -48,7 +48,7 @@ async function main() {
     for (const th of THREADS) {
       const out = execFileSync(py, [path.join(REPO_ROOT, 'pipeline/models/bench/bench_torch.py'), '--weights', path.join(dir, 'weights.pt'), '--pixels', f32,
         '--count', String(COUNT), '--size', String(S), '--threads', String(th), ...(th === THREADS[0] ? ['--write-matmul', matmul] : [])], {
-        cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: String(th), OMP_NUM_THREADS: String(th) },
+        cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: String(th), OMP_NUM_THREADS: String(th), OMP_WAIT_POLICY: 'ACTIVE' },
       });
       const r = JSON.parse(out) as TorchResult;
       torch.torch = r.torch;
