@@ -53,7 +53,11 @@ def barrier(info: DistInfo) -> None:
 
 
 def cleanup(info: DistInfo) -> None:
+    # All ranks meet before tearing down: with gloo on torch 1.13, a rank that destroys
+    # the group while its peer is still writing files left that peer hanging in a futex
+    # at exit (seen in CI: rank 0 stuck after writing metrics.json).
     if info.enabled and dist.is_initialized():
+        dist.barrier()
         dist.destroy_process_group()
 
 
