@@ -6,6 +6,14 @@ const i32 = (name: string) => new Field(name, new Int32(), true);
 const time = (name: string) => new Field(name, new TimestampMillisecond('UTC'), true);
 
 /**
+ * WGS84 bounding box and centre as plain float columns: area filters are range
+ * predicates LanceDB can serve from scalar indexes (images and tiles share them).
+ */
+export function geoColumns(): Field[] {
+  return ['min_lon', 'min_lat', 'max_lon', 'max_lat', 'center_lon', 'center_lat'].map(f64);
+}
+
+/**
  * `images`: one row per catalogued scene (DESIGN.md). Bounding box columns are plain
  * floats so LanceDB can prefilter by area with scalar indexes; the exact footprint is
  * a GeoJSON string. Explicit schemas (not inferred) because a first row with nulls
@@ -24,12 +32,7 @@ export const imagesSchema = new Schema([
   str('crs_proj4'),
   new Field('geotransform', new List(new Field('item', new Float64(), true)), true),
   str('footprint'),
-  f64('min_lon'),
-  f64('min_lat'),
-  f64('max_lon'),
-  f64('max_lat'),
-  f64('center_lon'),
-  f64('center_lat'),
+  ...geoColumns(),
   f64('gsd_m'),
   time('acquired_at'),
   str('sensor'),

@@ -1,4 +1,5 @@
 import { Field, FixedSizeList, Float32, Float64, Int32, Schema, TimestampMillisecond, Utf8 } from 'apache-arrow';
+import { geoColumns } from './schemas.js';
 
 /**
  * Tile vectors of one model id live in their own table, `tiles__<model id>`: vector
@@ -27,12 +28,7 @@ export function tilesSchema(dim: number, patchCount: number): Schema {
     i32('x'),
     i32('y'),
     i32('size'),
-    f64('min_lon'),
-    f64('min_lat'),
-    f64('max_lon'),
-    f64('max_lat'),
-    f64('center_lon'),
-    f64('center_lat'),
+    ...geoColumns(),
     new Field('footprint', new Utf8(), true),
     new Field('acquired_at', new TimestampMillisecond('UTC'), true),
     new Field('sensor', new Utf8(), true),
