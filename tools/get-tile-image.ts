@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { z } from 'zod';
 import { GeoscoutError } from '../core/errors.js';
 import { getImage } from '../pipeline/catalog/catalog.js';
-import { openRaster } from '../pipeline/raster/raster.js';
+import { openCatalogImage } from '../pipeline/catalog/open-image.js';
 import type { Stretch } from '../pipeline/raster/stretch.js';
 import type { ToolDefinition } from './tool.js';
 
@@ -59,7 +59,7 @@ export const getTileImageTool: ToolDefinition<typeof getTileImageInput, typeof g
   async handler(input, ctx) {
     const win = input.tile_id ? windowOfTileId(input.tile_id) : explicitWindow(input);
     const rec = await getImage(await ctx.store(), win.image_id);
-    const r = await openRaster(rec.uri);
+    const r = await openCatalogImage(rec, ctx.signal);
     try {
       const rgb = await r.readRgb({ x: win.x, y: win.y, width: win.width, height: win.height }, { maxSize: input.max_size, stretch: rec.stretch as Stretch, ...(ctx.signal ? { signal: ctx.signal } : {}) });
       const scale = win.width / rgb.width;

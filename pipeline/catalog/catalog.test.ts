@@ -5,6 +5,7 @@ import { makeTempDir } from '../../core/testing/temp-dir.js';
 import { Store } from '../index/store.js';
 import { writePatternTiff } from '../raster/testing.js';
 import { addImages, getImage, listImages } from './catalog.js';
+import { openCatalogImage } from './open-image.js';
 
 let tmp: Awaited<ReturnType<typeof makeTempDir>>;
 let store: Store;
@@ -113,6 +114,20 @@ describe('images catalog', () => {
     expect(visible).not.toContain(v1.image_id);
     const all = await listImages(store, { includeStale: true });
     expect(all.find((r) => r.image_id === v1.image_id)?.status).toBe('stale');
+  });
+
+  it('a sidecar CRS rescues a file with user-defined GeoKeys, for the catalog and every later reader', async () => {
+    const dir = path.join(tmp.dir, 'userdef');
+    await mkdir(dir);
+    const file = path.join(dir, 'odd.tif');
+    await writePatternTiff(file, { width: 64, height: 64, bands: 3, georef: { ...geo(650000), epsg: 32767 } });
+    expect((await addImages(store, [file])).failed[0]?.error.code).toBe('UNSUPPORTED');
+    await writeFile(path.join(dir, 'odd.meta.json'), JSON.stringify({ crs: 'EPSG:32631' }));
+    const rec = (await addImages(store, [file])).added[0]!;
+    expect(rec).toMatchObject({ crs: 'EPSG:32631', status: 'ready' });
+    const r = await openCatalogImage(rec);
+    expect(r.georef!.pixelToLonLat(32, 32)[0]).toBeCloseTo(rec.center_lon!, 9);
+    await r.close();
   });
 
   it('lists with bbox, time and sensor filters', async () => {

@@ -5,9 +5,10 @@ import { sqlString, type Store } from '../index/store.js';
 import { tilesSchema, tilesTableName } from '../index/tiles-table.js';
 import { maintainIndexes } from '../index/vector-index.js';
 import type { ClipEncoder } from '../models/encoder.js';
-import { parseCrs } from '../raster/crs.js';
 import { bboxOf } from '../raster/georef.js';
-import { openRaster, type RgbImage } from '../raster/raster.js';
+import type { RgbImage } from '../raster/raster.js';
+import type { Georef } from '../raster/georef.js';
+import { openCatalogImage } from '../catalog/open-image.js';
 import type { Stretch } from '../raster/stretch.js';
 import { planTiles, tileIdOf, tilesOf, type TilePlanOptions, type TileSpec } from './tile-plan.js';
 
@@ -58,7 +59,7 @@ export async function ingestImage(store: Store, encoder: ClipEncoder, image: Ima
     imageId: image.image_id, modelVersion: encoder.modelVersion, planned: plan.count, existing: have.size,
     written: 0, blank: 0, done: have.size, seconds: { read: 0, encode: 0, write: 0 },
   };
-  const raster = await openRaster(image.uri, image.crs_proj4 && image.crs ? { crsOverride: parseCrs(image.crs.startsWith('EPSG:') ? image.crs : image.crs_proj4) } : {});
+  const raster = await openCatalogImage(image);
   const limit = pLimit(opts.readConcurrency ?? 4);
   const batchSize = opts.batchSize ?? 32;
   const stretch = image.stretch as Stretch;
@@ -102,7 +103,7 @@ export async function ingestImage(store: Store, encoder: ClipEncoder, image: Ima
   }
 }
 
-function tileRow(image: ImageRecord, encoder: ClipEncoder, t: TileSpec, vec: Float32Array, patches: Float32Array | undefined, georef: Awaited<ReturnType<typeof openRaster>>['georef']) {
+function tileRow(image: ImageRecord, encoder: ClipEncoder, t: TileSpec, vec: Float32Array, patches: Float32Array | undefined, georef: Georef | null) {
   const fp = georef ? georef.footprint({ x: t.x, y: t.y, width: t.size, height: t.size }, 1) : null;
   const bb = fp ? bboxOf(fp) : null;
   const c = georef ? georef.pixelToLonLat(t.x + t.size / 2, t.y + t.size / 2) : null;

@@ -6,7 +6,8 @@ import { getImage } from '../catalog/catalog.js';
 import type { Store } from '../index/store.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import { l2NormalizeRows } from '../models/preprocess.js';
-import { openRaster, type RgbImage } from '../raster/raster.js';
+import type { RgbImage } from '../raster/raster.js';
+import { openCatalogImage } from '../catalog/open-image.js';
 import type { Stretch } from '../raster/stretch.js';
 
 /** An example image: a file, base64 bytes, or a window of a catalogued image. */
@@ -60,7 +61,7 @@ async function embedRefs(refs: ImageRef[], enc: ClipEncoder, store: Store, roots
 export async function loadRef(ref: ImageRef, store: Store, roots: string[]): Promise<RgbImage> {
   if ('image_id' in ref) {
     const rec = await getImage(store, ref.image_id);
-    const r = await openRaster(rec.uri);
+    const r = await openCatalogImage(rec);
     try {
       return await r.readRgb({ x: ref.x, y: ref.y, width: ref.width, height: ref.height }, { maxSize: 1024, stretch: rec.stretch as Stretch });
     } finally {

@@ -3,7 +3,7 @@ import { sqlString, type Store } from '../index/store.js';
 import { tilesSchema, tilesTableName } from '../index/tiles-table.js';
 import { SEARCH_TUNING } from '../index/vector-index.js';
 import { getImage } from '../catalog/catalog.js';
-import { openRaster } from '../raster/raster.js';
+import { openCatalogImage } from '../catalog/open-image.js';
 import type { Stretch } from '../raster/stretch.js';
 import { refineBox } from './refine-box.js';
 import type { ClipEncoder } from '../models/encoder.js';
@@ -82,7 +82,7 @@ async function tightenBoxes(store: Store, hits: TileHit[], signal?: AbortSignal)
     throwIfAborted(signal);
     const rec = await getImage(store, imageId).catch(() => null);
     if (!rec) continue;
-    const raster = await openRaster(rec.uri).catch(() => null);
+    const raster = await openCatalogImage(rec).catch(() => null);
     if (!raster) continue;
     try {
       for (const h of list) {
