@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GeoscoutError, throwIfAborted, toGeoscoutError } from '../../core/errors.js';
 import { assertAllowedPath } from '../../core/paths.js';
@@ -10,7 +11,6 @@ import { findImage, insertImage, markStale } from './image-rows.js';
 import { metadataFromSidecar, metadataFromTags, mergeMetadata, type MetadataLayer, type SceneMetadata } from './scene-metadata.js';
 import { readSidecar } from './sidecar.js';
 import { isStac, readStacFile } from './stac.js';
-import { readFile } from 'node:fs/promises';
 
 export { listImages, getImage, type ImageFilter } from './image-rows.js';
 

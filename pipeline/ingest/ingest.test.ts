@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../core/testing/temp-dir.js';
 import { addImages, type ImageRecord } from '../catalog/catalog.js';
 import { Store } from '../index/store.js';
-import { tilesTableName } from '../index/tiles-table.js';
+import { tilesSchema, tilesTableName } from '../index/tiles-table.js';
+import { maintainIndexes } from '../index/vector-index.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import { ModelRegistry } from '../models/registry.js';
 import { generateScene } from '../synth/generate-scene.js';
@@ -74,11 +75,10 @@ describe('ingest', () => {
   });
 
   it('builds scalar indexes at once and an IVF-PQ index past the threshold; search still finds the same best tile', async () => {
-    const table = await store.tableWithSchema(tilesTableName(encoder.manifest.id), (await import('../index/tiles-table.js')).tilesSchema(encoder.dim, 64));
+    const table = await store.tableWithSchema(tilesTableName(encoder.manifest.id), tilesSchema(encoder.dim, 64));
     const exactTop = async () => (await table.vectorSearch(Array.from((await encoder.encodeTexts(['a ship'])))).distanceType('dot').bypassVectorIndex().limit(1).toArray())[0]!.tile_id as string;
     const before = await exactTop();
     const rows = await table.countRows();
-    const { maintainIndexes } = await import('../index/vector-index.js');
     const res = await maintainIndexes(table, encoder.dim, { threshold: rows });
     expect(res.created).toContain('vector');
     const cols = (await table.listIndices()).flatMap((i) => i.columns);

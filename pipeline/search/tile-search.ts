@@ -53,7 +53,6 @@ export async function searchTiles(store: Store, enc: ClipEncoder, q: Float32Arra
   if (!(await store.tableNames()).includes(name)) throw noVectors(enc);
   const table = await store.tableWithSchema(name, tilesSchema(enc.dim, patchCount(enc)));
   const where = whereOf(enc.modelVersion, filter);
-  if ((await table.countRows(`model_version = ${sqlString(enc.modelVersion)}`)) === 0) throw noVectors(enc);
   throwIfAborted(signal);
   const rows = (await table
     .vectorSearch(Array.from(q))
@@ -63,6 +62,9 @@ export async function searchTiles(store: Store, enc: ClipEncoder, q: Float32Arra
     .where(where)
     .limit(limit * CANDIDATES_PER_HIT)
     .toArray()) as Record<string, unknown>[];
+  // Only an empty result pays for the count that tells "no vectors for this model" from
+  // "nothing matched the filter"; a hit proves the model's vectors exist.
+  if (rows.length === 0 && (await table.countRows(`model_version = ${sqlString(enc.modelVersion)}`)) === 0) throw noVectors(enc);
   const hits = rows.map((r) => rerank(r, q, enc));
   hits.sort((a, b) => b.score - a.score);
   const top = hits.slice(0, limit);
