@@ -41,6 +41,11 @@ export const getTileImageOutput = z.object({
   base64: z.string(),
 });
 
+/** The MCP resource URI of a tile (`geoscout://tiles/{tile_id}`, the id percent-encoded as RFC 6570 expands it). */
+export function tileResourceUri(tileId: string): string {
+  return `geoscout://tiles/${encodeURIComponent(tileId)}`;
+}
+
 /** Parses the window out of a tile id (`<image>/<model>@<version>/L<level>/<x>_<y>_<size>`). */
 export function windowOfTileId(tileId: string): { image_id: string; x: number; y: number; width: number; height: number } {
   const m = /^(img_[0-9a-f]+)\/[^/]+\/L\d+\/(\d+)_(\d+)_(\d+)$/.exec(tileId);
@@ -70,6 +75,12 @@ export const getTileImageTool: ToolDefinition<typeof getTileImageInput, typeof g
     } finally {
       await r.close();
     }
+  },
+  media(out, input) {
+    const links = input.tile_id
+      ? [{ uri: tileResourceUri(input.tile_id), name: input.tile_id, title: `Tile ${input.tile_id}`, mimeType: 'image/png', description: 'the tile as PNG plus its metadata (time, sensor, footprint)' }]
+      : [];
+    return { images: [{ data: out.base64, mimeType: out.mime_type }], resourceLinks: links };
   },
   render(out) {
     return `${out.mime_type} ${out.width}×${out.height} of ${out.image_id} window ${out.window.x},${out.window.y} ${out.window.width}×${out.window.height} (1 px = ${out.scale.toFixed(2)} image px)`;

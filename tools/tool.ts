@@ -21,6 +21,12 @@ export interface ToolAnnotations {
   openWorldHint: boolean;
 }
 
+/** Media a tool adds next to its text: image blocks (already downscaled) and links to resources. */
+export interface ToolMedia {
+  images?: Array<{ /** base64 bytes */ data: string; mimeType: string }>;
+  resourceLinks?: Array<{ uri: string; name: string; title?: string; description?: string; mimeType?: string }>;
+}
+
 /**
  * One tool: name, zod input/output schemas and a pure handler. `tools/registry.ts`
  * lists them; the MCP server, REST and the agent read the same definitions.
@@ -35,4 +41,6 @@ export interface ToolDefinition<I extends z.ZodTypeAny, O extends z.ZodTypeAny> 
   handler(input: z.infer<I>, ctx: ToolContext): Promise<z.infer<O>>;
   /** A short human-readable rendering of the output (MCP text content, CLI). */
   render(output: z.infer<O>): string;
+  /** Optional: images and resource links for MCP clients (the structured output stays the contract). */
+  media?(output: z.infer<O>, input: z.infer<I>): ToolMedia | Promise<ToolMedia>;
 }
