@@ -46,3 +46,20 @@ export function ndcgAtK(gains: number[], k: number, idealGains = [...gains].sort
 export function mean(xs: number[]): number {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
 }
+
+/** mAP: mean of {@link averagePrecision} over queries (each with its own relevant count). */
+export function meanAveragePrecision(queries: { ranked: boolean[]; totalRelevant?: number }[]): number {
+  return mean(queries.map((q) => averagePrecision(q.ranked, q.totalRelevant ?? q.ranked.filter(Boolean).length)));
+}
+
+/** Precision and recall after each rank (the points of a precision–recall curve). */
+export function precisionRecallCurve(ranked: boolean[], totalRelevant = ranked.filter(Boolean).length): { precision: number[]; recall: number[] } {
+  let hits = 0;
+  const precision: number[] = [], recall: number[] = [];
+  ranked.forEach((rel, i) => {
+    if (rel) hits++;
+    precision.push(hits / (i + 1));
+    recall.push(totalRelevant > 0 ? hits / totalRelevant : 0);
+  });
+  return { precision, recall };
+}
