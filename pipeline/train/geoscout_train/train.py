@@ -54,6 +54,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--resume", action="store_true", help="continue from RUN_DIR/last.pt")
     ap.add_argument("--stop-after-epochs", type=int, default=None,
                     help="end this invocation after N epochs (time-boxed sessions); --resume continues")
+    ap.add_argument("--init-from", help="fine-tune: start from this checkpoint or weights.pt (its config and "
+                                        "tokenizer are kept; --config/--tokenizer are ignored)")
+    ap.add_argument("--trainable", choices=sorted(TRAINABLE), default="all",
+                    help="parameters that learn: all (contrastive fine-tune), head (projections + final norms "
+                         "of both towers + temperature), probe (image projection + its norm only)")
     return ap.parse_args(argv)
 
 
@@ -70,6 +75,22 @@ def sha256_file(path: str) -> str:
     return h.hexdigest()
 
 
+# Fine-tune modes: which parameter names learn (prefix match); everything else is frozen.
+TRAINABLE = {
+    "all": None,
+    "head": ("visual.proj", "visual.ln_post", "text.proj", "text.ln_final", "logit_scale"),
+    "probe": ("visual.proj", "visual.ln_post"),
+}
+
+
+def freeze_for(model: torch.nn.Module, mode: str) -> int:
+    """Freezes what `mode` keeps fixed; returns the number of trainable parameters."""
+    keep = TRAINABLE[mode]
+    for name, p in model.named_parameters():
+        p.requires_grad_(keep is None or name.startswith(keep))
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
 def get_tokenizer(args, train_rows, info: DistInfo, resume_ckpt) -> Tokenizer:
     """Resume's tokenizer, else --tokenizer, else one trained on the training captions.
 
@@ -80,7 +101,9 @@ def get_tokenizer(args, train_rows, info: DistInfo, resume_ckpt) -> Tokenizer:
         return Tokenizer.from_str(resume_ckpt["tokenizer_json"])
     path = os.path.join(args.out, "tokenizer.json")
     if info.is_main:
-        if args.tokenizer:
+        if getattr(args, "init_ckpt", None) is not None:  # a fine-tune keeps its parent's vocabulary
+            tok = Tokenizer.from_str(args.init_ckpt["tokenizer_json"])
+        elif args.tokenizer:
             tok = Tokenizer.from_file(args.tokenizer)
         else:
             t0 = time.time()
@@ -95,6 +118,8 @@ def param_groups(model: torch.nn.Module, weight_decay: float):
     """No decay on gains, biases, embeddings' positions/CLS and the temperature (CLIP practice)."""
     decay, no_decay = [], []
     for name, p in model.named_parameters():
+        if not p.requires_grad:
+            continue
         (no_decay if p.ndim < 2 or "pos" in name or "cls" in name or "logit_scale" in name else decay).append(p)
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
@@ -125,6 +150,7 @@ def run(args: argparse.Namespace) -> dict:
     if args.resume and resume is None:
         log(info, f"--resume: no {ckpt_path}, starting fresh")
 
+    args.init_ckpt = load_checkpoint(args.init_from) if args.init_from and resume is None else None
     rows = read_manifest(args.manifest)
     if args.val_manifest:
         train_rows, val_rows = split_rows(rows, 0.0)[0], read_manifest(args.val_manifest)
@@ -135,11 +161,21 @@ def run(args: argparse.Namespace) -> dict:
     local_bs = args.batch_size // info.world_size
 
     tok = get_tokenizer(args, train_rows, info, resume)
-    cfg = get_config(args.config, tok.get_vocab_size()) if resume is None else CLIPConfig.from_dict(resume["config"])
+    if resume is not None:
+        cfg = CLIPConfig.from_dict(resume["config"])
+    elif args.init_ckpt is not None:
+        cfg = CLIPConfig.from_dict(args.init_ckpt["config"])
+    else:
+        cfg = get_config(args.config, tok.get_vocab_size())
     encoder = TextEncoder(tok, cfg.context_length)
 
     torch.manual_seed(args.seed)
-    model = GeoCLIP(cfg).to(info.device)
+    model = GeoCLIP(cfg)
+    if args.init_ckpt is not None:
+        model.load_state_dict(args.init_ckpt["model"])
+        log(info, f"fine-tune from {args.init_from}, trainable={args.trainable}")
+    n_trainable = freeze_for(model, args.trainable)
+    model = model.to(info.device)
     ddp = DDP(model, device_ids=[info.local_rank] if info.device.type == "cuda" else None) if info.enabled else model
 
     ds = ChipDataset(train_rows, encoder, cfg.image_size, cfg.mean, cfg.std, train=True, seed=args.seed)
@@ -169,13 +205,15 @@ def run(args: argparse.Namespace) -> dict:
         set_rng_state(resume["rng"])
         log(info, f"resumed {ckpt_path} at epoch {start_epoch}, step {step}")
 
-    log(info, f"config {args.config}: {count_params(model) / 1e6:.2f}M params, {len(train_rows)} train / "
+    log(info, f"config {args.config}: {count_params(model) / 1e6:.2f}M params ({n_trainable / 1e6:.2f}M trainable), "
+              f"{len(train_rows)} train / "
               f"{len(val_rows)} val rows, world {info.world_size}, batch {args.batch_size} "
               f"({local_bs}/rank), {steps_per_epoch} steps/epoch, device {info.device}")
     # Paths as given (not absolute) so lineage in a shipped model names no local directories.
     data_info = {"manifest": args.manifest, "manifest_sha256": sha256_file(args.manifest),
                  "val_manifest": args.val_manifest,
-                 "n_train": len(train_rows), "n_val": len(val_rows)}
+                 "n_train": len(train_rows), "n_val": len(val_rows),
+                 "init_from": args.init_from, "trainable": args.trainable}
     t_start = time.time()
     end_epoch = args.epochs if args.stop_after_epochs is None else min(args.epochs, start_epoch + args.stop_after_epochs)
     for epoch in range(start_epoch, end_epoch):
@@ -191,7 +229,7 @@ def run(args: argparse.Namespace) -> dict:
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if args.grad_clip:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), args.grad_clip)
+                torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], args.grad_clip)
             opt.step()
             sched.step()
             with torch.no_grad():  # CLIP caps the temperature at 100 to keep logits sane
@@ -214,7 +252,8 @@ def run(args: argparse.Namespace) -> dict:
             save_atomic({"format": FORMAT, "config": cfg.to_dict(), "config_name": args.config,
                          "tokenizer_json": tok.to_str(), "model": model.state_dict(),
                          "optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "epoch": epoch + 1,
-                         "step": step, "rng": rng_state(), "history": history, "args": vars(args),
+                         "step": step, "rng": rng_state(), "history": history,
+                         "args": {k: v for k, v in vars(args).items() if k != "init_ckpt"},
                          "data": data_info}, ckpt_path)
         barrier(info)
 
