@@ -36,6 +36,46 @@ export const ConfigSchema = z
       })
       .default({ provider: 'cpu', batchSize: 16 }),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Where long jobs (ingest, train, re-embed, evaluate) run: this machine or a Slurm cluster. */
+    jobs: z
+      .object({
+        /** `local`: a detached worker process on this machine; `slurm`: sbatch on a cluster. */
+        backend: z.enum(['local', 'slurm']).default('local'),
+        slurm: z
+          .object({
+            partition: z.string().min(1).optional(),
+            account: z.string().min(1).optional(),
+            /** Nodes for a training job (torchrun spans them; one rendezvous on the first node). */
+            nodes: z.number().int().positive().default(1),
+            /** GPUs per node (`--gpus-per-node`, torchrun's nproc_per_node); 0 = CPU, one process per node. */
+            gpusPerNode: z.number().int().min(0).default(0),
+            cpusPerTask: z.number().int().positive().default(2),
+            /** Wall time, Slurm syntax (`HH:MM:SS`, `D-HH:MM:SS`). */
+            time: z.string().min(1).default('02:00:00'),
+            /** Memory per node, Slurm syntax (`64G`); unset leaves the partition default. */
+            mem: z.string().min(1).optional(),
+            /** Container image for pyxis/enroot (`--container-image`); unset runs on the host environment. */
+            container: z.string().min(1).optional(),
+            /** Container mounts (`--container-mounts`), e.g. the shared data directory. */
+            containerMounts: z.string().min(1).optional(),
+            /** Shell lines run before the worker (module load, venv activation, env exports). */
+            setup: z.array(z.string()).default([]),
+            /** Extra `#SBATCH` options, e.g. `--qos=high`. */
+            extraArgs: z.array(z.string()).default([]),
+            /** Python with geoscout_train importable on the nodes (default: the repo's .venv-train). */
+            python: z.string().min(1).optional(),
+            /** Node.js on the nodes (default: the one running geoscout now). */
+            node: z.string().min(1).optional(),
+            /** Array tasks an ingest job is split into (images are dealt round-robin). */
+            ingestShards: z.number().int().positive().default(1),
+            /** Rendezvous port for multi-node torchrun. */
+            rdzvPort: z.number().int().positive().default(29500),
+          })
+          .strict()
+          .default({ nodes: 1, gpusPerNode: 0, cpusPerTask: 2, time: '02:00:00', setup: [], extraArgs: [], ingestShards: 1, rdzvPort: 29500 }),
+      })
+      .strict()
+      .default({ backend: 'local', slurm: { nodes: 1, gpusPerNode: 0, cpusPerTask: 2, time: '02:00:00', setup: [], extraArgs: [], ingestShards: 1, rdzvPort: 29500 } }),
   })
   .strict();
 
@@ -51,6 +91,7 @@ const ENV_KEYS = {
   GEOSCOUT_LOG_LEVEL: 'logLevel',
   GEOSCOUT_MODEL: 'models.active',
   GEOSCOUT_ORT_PROVIDER: 'models.provider',
+  GEOSCOUT_JOBS_BACKEND: 'jobs.backend',
 } as const;
 
 /**
