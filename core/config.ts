@@ -36,6 +36,33 @@ export const ConfigSchema = z
       })
       .default({ provider: 'cpu', batchSize: 16 }),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    server: z
+      .object({
+        /** `geoscout serve` binds here; loopback by default. */
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8765),
+        /** File holding the bearer token (first line); `$GEOSCOUT_TOKEN` wins. */
+        tokenFile: z.string().min(1).optional(),
+        /** Browser origins allowed to call the server besides its own address. */
+        allowedOrigins: z.array(z.string().url()).default([]),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 8765, allowedOrigins: [] }),
+    llm: z
+      .object({
+        /** `openai` = any OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, LM Studio); `anthropic` = Claude. */
+        provider: z.enum(['openai', 'anthropic']).default('openai'),
+        /** Endpoint of an OpenAI-compatible server, e.g. http://localhost:11434/v1 (Ollama). */
+        baseUrl: z.string().url().optional(),
+        model: z.string().min(1).optional(),
+        temperature: z.number().min(0).max(2).default(0),
+        /** Env variable holding the API key (default OPENAI_API_KEY / ANTHROPIC_API_KEY). */
+        apiKeyEnv: z.string().min(1).optional(),
+        /** Tool-call rounds the agent may take before it must answer. */
+        maxSteps: z.number().int().min(1).max(100).default(12),
+      })
+      .strict()
+      .default({ provider: 'openai', temperature: 0, maxSteps: 12 }),
     /** Where long jobs (ingest, train, re-embed, evaluate) run: this machine or a Slurm cluster. */
     jobs: z
       .object({
@@ -92,6 +119,10 @@ const ENV_KEYS = {
   GEOSCOUT_MODEL: 'models.active',
   GEOSCOUT_ORT_PROVIDER: 'models.provider',
   GEOSCOUT_JOBS_BACKEND: 'jobs.backend',
+  GEOSCOUT_TOKEN_FILE: 'server.tokenFile',
+  GEOSCOUT_LLM_PROVIDER: 'llm.provider',
+  GEOSCOUT_LLM_BASE_URL: 'llm.baseUrl',
+  GEOSCOUT_LLM_MODEL: 'llm.model',
 } as const;
 
 /**
@@ -128,6 +159,7 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; cwd?:
     dataDir,
     dbUri,
     allowedRoots: parsed.data.allowedRoots.map((r) => path.resolve(base, r)),
+    server: { ...parsed.data.server, ...(parsed.data.server.tokenFile ? { tokenFile: path.resolve(base, parsed.data.server.tokenFile) } : {}) },
     ...(configFile ? { configFile } : {}),
   };
 }
