@@ -6,6 +6,8 @@ import { demoCommand } from './commands/demo.js';
 import { ingestCommand } from './commands/ingest.js';
 import { searchCommand } from './commands/search.js';
 import { rasterCommand } from './commands/raster.js';
+import { mcpCommand } from './commands/mcp.js';
+import { serveCommand } from './commands/serve.js';
 import { action, printJson } from './cli-context.js';
 
 /** Builds the `geoscout` command tree (exported so tests can drive it in-process). */
@@ -23,6 +25,8 @@ export function buildCli(): Command {
   program.addCommand(searchCommand());
   program.addCommand(synthCommand());
   program.addCommand(demoCommand());
+  program.addCommand(mcpCommand());
+  program.addCommand(serveCommand());
   program
     .command('config')
     .description('print the effective configuration (file + environment + defaults)')

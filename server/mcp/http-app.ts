@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import express, { type Express, type Request, type Response } from 'express';
+import { log } from '../../core/log.js';
+import { TOOLS } from '../../tools/registry.js';
+import { restRouter } from '../rest/rest-router.js';
+import { createServer, type ServerDeps } from './create-server.js';
+import { bearerAuth, originGuard } from './http-security.js';
+
+/** Options of the HTTP app (MCP on /mcp + REST). */
+export interface HttpAppOptions extends ServerDeps {
+  /** Bearer token every request must carry; undefined disables auth (loopback testing only). */
+  token: string | undefined;
+  /** Hostnames the Host header may name (DNS-rebinding guard). */
+  allowedHosts: string[];
+  /** Browser origins allowed to call; requests without Origin always pass the origin check. */
+  allowedOrigins: string[];
+  /** Sessions idle this long are closed (default 30 min). */
+  sessionIdleMs?: number;
+}
+
+interface Session {
+  transport: StreamableHTTPServerTransport;
+  close(): Promise<void>;
+  lastSeen: number;
+}
+
+/** The express app plus a close() that ends every MCP session. */
+export interface HttpApp {
+  app: Express;
+  sessions(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * One express app: Host and Origin guards (403), bearer auth (401), then MCP Streamable
+ * HTTP on /mcp and the REST mirror. MCP is stateful: a session per client keeps one
+ * McpServer, so cancellation (a separate POST) reaches the running call and progress
+ * streams on the call's SSE response. Idle sessions are swept.
+ */
+export function createHttpApp(opts: HttpAppOptions): HttpApp {
+  const tools = opts.tools ?? TOOLS;
+  const sessions = new Map<string, Session>();
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(hostHeaderValidation(opts.allowedHosts));
+  app.use(originGuard(opts.allowedOrigins));
+  app.get('/healthz', (_req, res) => { res.json({ ok: true }); });
+  if (opts.token !== undefined) app.use(bearerAuth(opts.token));
+  // Example images travel as base64 in tool arguments: allow more than express's 100 kB.
+  app.use(express.json({ limit: '32mb' }));
+
+  app.post('/mcp', async (req: Request, res: Response) => {
+    const id = req.header('mcp-session-id');
+    let session = id ? sessions.get(id) : undefined;
+    if (id && !session) return jsonRpcError(res, 404, -32001, `Unknown or expired session ${id}: initialize a new one.`);
+    if (!session) {
+      if (!isInitializeRequest(req.body)) return jsonRpcError(res, 400, -32000, 'No mcp-session-id header: the first request must be initialize.');
+      session = await openSession(opts, sessions);
+    }
+    session.lastSeen = Date.now();
+    await session.transport.handleRequest(req, res, req.body);
+  });
+  const streamOrDelete = async (req: Request, res: Response) => {
+    const id = req.header('mcp-session-id');
+    const session = id ? sessions.get(id) : undefined;
+    if (!session) return jsonRpcError(res, id ? 404 : 400, -32000, id ? `Unknown or expired session ${id}.` : 'Missing mcp-session-id header.');
+    session.lastSeen = Date.now();
+    await session.transport.handleRequest(req, res);
+  };
+  app.get('/mcp', streamOrDelete);
+  app.delete('/mcp', streamOrDelete);
+  app.use(restRouter(tools, opts.context));
+
+  const idle = opts.sessionIdleMs ?? 30 * 60_000;
+  const sweeper = setInterval(() => {
+    const now = Date.now();
+    for (const [sid, s] of sessions) if (now - s.lastSeen > idle) { sessions.delete(sid); void s.close(); }
+  }, Math.min(idle, 60_000));
+  sweeper.unref();
+
+  return {
+    app,
+    sessions: () => sessions.size,
+    async close() {
+      clearInterval(sweeper);
+      const all = [...sessions.values()];
+      sessions.clear();
+      await Promise.all(all.map((s) => s.close()));
+    },
+  };
+}
+
+async function openSession(opts: HttpAppOptions, sessions: Map<string, Session>): Promise<Session> {
+  const server = createServer(opts);
+  let session!: Session;
+  const transport = new StreamableHTTPServerTransport({
+    sessionIdGenerator: () => randomUUID(),
+    onsessioninitialized: (sid) => { sessions.set(sid, session); },
+    onsessionclosed: (sid) => { sessions.delete(sid); },
+  });
+  let closed = false;
+  session = {
+    transport,
+    lastSeen: Date.now(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await server.close().catch((err: unknown) => log.debug({ err }, 'session close'));
+    },
+  };
+  transport.onclose = () => { if (transport.sessionId) sessions.delete(transport.sessionId); };
+  await server.connect(transport);
+  return session;
+}
+
+function jsonRpcError(res: Response, status: number, code: number, message: string): void {
+  res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
+}
+
+/** Starts listening; resolves with the bound port (pass 0 for any free port). */
+export function listen(app: Express, host: string, port: number): Promise<{ server: HttpServer; port: number }> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, (err?: Error) => {
+      if (err) return reject(err);
+      resolve({ server, port: (server.address() as AddressInfo).port });
+    });
+    server.on('error', reject);
+  });
+}
