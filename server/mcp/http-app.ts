@@ -97,14 +97,13 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
 
 async function openSession(opts: HttpAppOptions, sessions: Map<string, Session>): Promise<Session> {
   const server = createServer(opts);
-  let session!: Session;
   const transport = new StreamableHTTPServerTransport({
     sessionIdGenerator: () => randomUUID(),
     onsessioninitialized: (sid) => { sessions.set(sid, session); },
     onsessionclosed: (sid) => { sessions.delete(sid); },
   });
   let closed = false;
-  session = {
+  const session: Session = {
     transport,
     lastSeen: Date.now(),
     async close() {
