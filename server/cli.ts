@@ -6,6 +6,8 @@ import { demoCommand } from './commands/demo.js';
 import { ingestCommand } from './commands/ingest.js';
 import { searchCommand } from './commands/search.js';
 import { rasterCommand } from './commands/raster.js';
+import { jobsCommand } from './commands/jobs.js';
+import { trainCommand } from './commands/train.js';
 import { mcpCommand } from './commands/mcp.js';
 import { serveCommand } from './commands/serve.js';
 import { action, printJson } from './cli-context.js';
@@ -25,6 +27,8 @@ export function buildCli(): Command {
   program.addCommand(searchCommand());
   program.addCommand(synthCommand());
   program.addCommand(demoCommand());
+  program.addCommand(jobsCommand());
+  program.addCommand(trainCommand());
   program.addCommand(mcpCommand());
   program.addCommand(serveCommand());
   program

@@ -1,5 +1,8 @@
 import type { z } from 'zod';
+import { getJobTool } from './get-job.js';
 import { getTileImageTool } from './get-tile-image.js';
+import { ingestImagesTool } from './ingest-images.js';
+import { launchRetrainingTool } from './launch-retraining.js';
 import { listImagesTool } from './list-images.js';
 import { searchTilesTool } from './search-tiles.js';
 import type { ToolDefinition } from './tool.js';
@@ -9,4 +12,5 @@ type AnyTool = ToolDefinition<z.ZodTypeAny, z.ZodTypeAny>;
 
 export const TOOLS: AnyTool[] = [
   listImagesTool as unknown as AnyTool,
-  searchTilesTool as unknown as AnyTool, getTileImageTool as unknown as AnyTool];
+  searchTilesTool as unknown as AnyTool, getTileImageTool as unknown as AnyTool,
+  ingestImagesTool as unknown as AnyTool, getJobTool as unknown as AnyTool, launchRetrainingTool as unknown as AnyTool];

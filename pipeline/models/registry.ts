@@ -123,6 +123,38 @@ export class ModelRegistry {
     return (await this.list()).find((e) => e.modelVersion === modelVersionOf(manifest))!;
   }
 
+  /**
+   * Registers a trained model directory as a new version with its lineage (parent, data
+   * manifest hash, metrics) merged into the manifest. The active model stays as it is:
+   * when it was only named by id (the default `geoscout-mini`), it is pinned to its
+   * current id@version first, so the new version of the same id does not become active
+   * by being listed last. Activate it with `use()`.
+   */
+  async register(src: string, lineage: Record<string, unknown>): Promise<ModelEntry> {
+    const current = await this.resolve().catch(() => null);
+    if (current) await this.use(modelVersionOf(current.manifest));
+    const file = path.join(src, MANIFEST_FILE);
+    const m = JSON.parse(await readFile(file, 'utf8')) as ModelManifest;
+    m.lineage = { ...(m.lineage ?? {}), ...lineage };
+    await writeFile(file, JSON.stringify(m, null, 2) + '\n');
+    return (await this.import(src)).entry;
+  }
+
+  /** Lineage recorded in a model's manifest (parent, data, metrics), or null. */
+  async lineage(ref: string): Promise<Record<string, unknown> | null> {
+    return (await this.resolve(ref)).manifest.lineage ?? null;
+  }
+
+  /** A version string not used yet for `id`: the parent's next minor (1.0.0 → 1.1.0 → 1.2.0 …). */
+  async nextVersion(id: string, parentVersion: string): Promise<string> {
+    const taken = new Set((await this.list()).filter((e) => e.id === id).map((e) => e.version));
+    const m = /^(\d+)\.(\d+)\.(\d+)/.exec(parentVersion);
+    for (let minor = m ? Number(m[2]) + 1 : 1; ; minor++) {
+      const v = m ? `${m[1]}.${minor}.0` : `${parentVersion}.ft${minor}`;
+      if (!taken.has(v)) return v;
+    }
+  }
+
   private async activeRef(): Promise<string> {
     const raw = await readFile(path.join(this.root, 'active.json'), 'utf8').catch(() => null);
     return raw ? (JSON.parse(raw) as { model: string }).model : DEFAULT_MODEL;

@@ -1,0 +1,83 @@
+import os from 'node:os';
+import type { Config } from '../../core/config.js';
+import { GeoscoutError, toGeoscoutError } from '../../core/errors.js';
+import { Store } from '../index/store.js';
+import type { JobContext, JobHandler } from './job-context.js';
+import { isFinal, JobStore, type JobKind } from './jobs-table.js';
+
+/** Handlers by job kind, imported lazily so a worker loads only what its job needs. */
+const HANDLERS: Record<JobKind, () => Promise<JobHandler>> = {
+  ingest: async () => (await import('./kind-ingest.js')).runIngestJob,
+  're-embed': async () => (await import('./kind-ingest.js')).runReEmbedJob,
+  train: async () => (await import('../retrain/train-job.js')).runTrainJob,
+  evaluate: async () => (await import('../retrain/train-job.js')).runEvaluateJob,
+};
+
+/** Progress rows are written at most this often (each write is a LanceDB commit). */
+const PROGRESS_EVERY_MS = 1500;
+
+/**
+ * Runs one job in this process: marks it running, calls its handler, stores the result
+ * and the final state. SIGTERM/SIGINT (local cancel, scancel) abort the handler through
+ * its AbortSignal and the job ends `cancelled`. Returns the final status.
+ */
+export async function runWorker(config: Config, jobId: string): Promise<string> {
+  const store = await Store.open(config.dbUri);
+  const jobs = await JobStore.open(store);
+  const controller = new AbortController();
+  const onSignal = (sig: string) => () => controller.abort(new GeoscoutError('CANCELLED', `job received ${sig}`));
+  const term = onSignal('SIGTERM'), int = onSignal('SIGINT');
+  process.on('SIGTERM', term);
+  process.on('SIGINT', int);
+  const line = (s: string) => process.stderr.write(`[job ${jobId} ${new Date().toISOString()}] ${s}\n`);
+  try {
+    const job = await jobs.get(jobId);
+    if (isFinal(job.status)) {
+      line(`already ${job.status}; nothing to do`);
+      return job.status;
+    }
+    const slurmId = process.env.SLURM_ARRAY_JOB_ID ? `${process.env.SLURM_ARRAY_JOB_ID}_${process.env.SLURM_ARRAY_TASK_ID}` : process.env.SLURM_JOB_ID;
+    await jobs.update(jobId, {
+      status: 'running', started_at: Date.now(), message: 'started', host: os.hostname(),
+      ...(job.backend === 'local' ? { external_id: String(process.pid) } : slurmId ? { external_id: slurmId } : {}),
+    }, { onlyIfNotFinal: true });
+    let last = 0;
+    let pending: Promise<void> = Promise.resolve();
+    const ctx: JobContext = {
+      config, store, job, signal: controller.signal, log: line,
+      slurm: process.env.SLURM_JOB_ID ? { jobId: process.env.SLURM_JOB_ID, nodes: Number(process.env.SLURM_JOB_NUM_NODES ?? process.env.SLURM_NNODES ?? 1), nodeList: process.env.SLURM_JOB_NODELIST ?? os.hostname() } : null,
+      progress(fraction, message) {
+        const now = Date.now();
+        if (now - last < PROGRESS_EVERY_MS) return;
+        last = now;
+        const progress = Math.max(0, Math.min(1, fraction));
+        pending = pending.then(() => jobs.update(jobId, { progress, message }, { onlyIfNotFinal: true })).catch((e: unknown) => {
+          line(`progress write failed: ${(e as Error).message}`);
+        });
+      },
+    };
+    line(`${job.kind} started (pid ${process.pid} on ${os.hostname()})`);
+    try {
+      const result = await (await HANDLERS[job.kind]())(ctx);
+      await pending;
+      await jobs.update(jobId, { status: 'succeeded', progress: 1, message: String(result.summary ?? 'done'), result, finished_at: Date.now() }, { onlyIfNotFinal: true });
+      line('succeeded');
+      return 'succeeded';
+    } catch (err) {
+      await pending;
+      const e = toGeoscoutError(err);
+      const cancelled = controller.signal.aborted || e.code === 'CANCELLED';
+      await jobs.update(jobId, {
+        status: cancelled ? 'cancelled' : 'failed', message: cancelled ? 'cancelled' : `${e.code}: ${e.message}`,
+        result: { error: e.toJSON() }, finished_at: Date.now(),
+      }, { onlyIfNotFinal: true });
+      line(`${cancelled ? 'cancelled' : 'failed'}: ${e.code}: ${e.message}`);
+      if (e.code === 'INTERNAL') line(String((err as Error).stack ?? err));
+      return cancelled ? 'cancelled' : 'failed';
+    }
+  } finally {
+    process.off('SIGTERM', term);
+    process.off('SIGINT', int);
+    await store.close();
+  }
+}

@@ -1,0 +1,153 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { GeoscoutError } from '../../core/errors.js';
+import type { Store } from '../index/store.js';
+
+/** A pixel box of a catalogued image. */
+export interface BoxRef { image_id: string; x: number; y: number; width: number; height: number }
+
+/** One labelled example for the dataset, before it becomes a chip. */
+export interface Example {
+  /** Where the pixels come from: a window of a catalogued image, or a box (or all) of an image file. */
+  from: ({ kind: 'catalog' } & BoxRef) | { kind: 'file'; path: string; box?: [number, number, number, number] };
+  captions: string[];
+  /** Class for per-class metrics; `negative` rows are evaluation distractors only. */
+  class: string;
+  role: 'positive' | 'negative';
+  source: 'prototype' | 'detection' | 'coco' | 'pairs';
+}
+
+/** Class key of a free-text name: "Wind turbine" → wind_turbine. */
+export function classKey(name: string): string {
+  return name.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '') || 'unnamed';
+}
+
+/** Captions for a named class: the prompt form evaluation uses, plus phrasings. */
+export function classCaptions(name: string, description?: string | null): string[] {
+  const noun = name.replace(/_/g, ' ').trim().toLowerCase();
+  const a = /^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`;
+  return [`a satellite image of ${a}`, `Overhead view of ${a}.`, `Satellite chip showing ${a}.`, ...(description ? [description] : [])];
+}
+
+function parseBoxes(v: unknown): BoxRef[] {
+  let arr: unknown = v;
+  if (typeof v === 'string') {
+    try {
+      arr = JSON.parse(v);
+    } catch {
+      return [];
+    }
+  }
+  if (!Array.isArray(arr)) return [];
+  return arr.filter((b): b is BoxRef => !!b && typeof b === 'object' && typeof (b as BoxRef).image_id === 'string' && [(b as BoxRef).x, (b as BoxRef).y, (b as BoxRef).width, (b as BoxRef).height].every((n) => Number.isFinite(n)));
+}
+
+async function readTable(store: Store, name: string): Promise<Record<string, unknown>[]> {
+  if (!(await store.tableNames()).includes(name)) return [];
+  // Opened through LanceDB directly: these tables belong to other modules and their
+  // schemas may grow; only the columns read below matter here.
+  const { connect } = await import('@lancedb/lancedb');
+  const db = await connect(store.uri);
+  try {
+    const t = await db.openTable(name);
+    try {
+      return (await t.query().toArray()) as Record<string, unknown>[];
+    } finally {
+      t.close();
+    }
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Examples from the `prototypes` table (latest version of each name): its examples as
+ * positives, its negatives as distractors. `names` limits which prototypes are used.
+ * A missing table gives nothing (prototypes may not exist yet).
+ */
+export async function prototypeExamples(store: Store, names?: string[]): Promise<Example[]> {
+  const latest = new Map<string, Record<string, unknown>>();
+  for (const r of await readTable(store, 'prototypes')) {
+    const name = String(r.name ?? '');
+    if (!name || (names && !names.some((n) => classKey(n) === classKey(name)))) continue;
+    const prev = latest.get(name);
+    if (!prev || Number(r.version ?? 0) > Number(prev.version ?? 0)) latest.set(name, r);
+  }
+  const out: Example[] = [];
+  for (const [name, r] of latest) {
+    const caps = classCaptions(name, r.description ? String(r.description) : null);
+    for (const b of parseBoxes(r.examples)) out.push({ from: { kind: 'catalog', ...b }, captions: caps, class: classKey(name), role: 'positive', source: 'prototype' });
+    for (const b of parseBoxes(r.negatives)) out.push({ from: { kind: 'catalog', ...b }, captions: caps, class: 'negative', role: 'negative', source: 'prototype' });
+  }
+  return out;
+}
+
+/** Confirmed detections as positives of their prototype (or query), rejected ones as distractors. */
+export async function detectionExamples(store: Store, names?: string[]): Promise<Example[]> {
+  const out: Example[] = [];
+  for (const r of await readTable(store, 'detections')) {
+    const fb = r.feedback;
+    if (fb !== 'confirmed' && fb !== 'rejected') continue;
+    const name = String(r.prototype ?? r.query ?? '');
+    if (!name || (names && !names.some((n) => classKey(n) === classKey(name)))) continue;
+    const box = { image_id: String(r.image_id), x: Number(r.x), y: Number(r.y), width: Number(r.width), height: Number(r.height) };
+    if (![box.x, box.y, box.width, box.height].every(Number.isFinite)) continue;
+    out.push({ from: { kind: 'catalog', ...box }, captions: classCaptions(name), class: fb === 'confirmed' ? classKey(name) : 'negative', role: fb === 'confirmed' ? 'positive' : 'negative', source: 'detection' });
+  }
+  return out;
+}
+
+/** A COCO detection file: one example per box, captioned by its category name. */
+export async function cocoExamples(file: string, imageRoot?: string): Promise<Example[]> {
+  const coco = await readJson(file) as { images?: { id: number; file_name: string }[]; annotations?: { image_id: number; bbox: number[]; category_id: number }[]; categories?: { id: number; name: string }[] };
+  if (!Array.isArray(coco.images) || !Array.isArray(coco.annotations) || !Array.isArray(coco.categories)) {
+    throw new GeoscoutError('INVALID_INPUT', `${file} is not a COCO detection file: it needs images, annotations and categories arrays.`);
+  }
+  const root = imageRoot ?? path.dirname(file);
+  const images = new Map(coco.images.map((i) => [i.id, path.resolve(root, i.file_name)]));
+  const cats = new Map(coco.categories.map((c) => [c.id, c.name]));
+  const out: Example[] = [];
+  for (const a of coco.annotations) {
+    const img = images.get(a.image_id), name = cats.get(a.category_id);
+    if (!img || !name || a.bbox?.length !== 4) continue;
+    out.push({ from: { kind: 'file', path: img, box: a.bbox as [number, number, number, number] }, captions: classCaptions(name), class: classKey(name), role: 'positive', source: 'coco' });
+  }
+  return out;
+}
+
+/**
+ * Document figure–caption pairs (JSONL from `geoscout docs pairs`): a row needs an image
+ * path (`image`, `image_path`, `figure_path` or `path`, relative to the file) and a
+ * caption (`caption` or `text`); `class` is optional. Rows without both are skipped.
+ */
+export async function pairExamples(file: string): Promise<Example[]> {
+  const text = await readFile(file, 'utf8').catch((cause: unknown) => {
+    throw new GeoscoutError('NOT_FOUND', `Cannot read figure pairs ${file}: create them with \`geoscout docs pairs\` or fix the path.`, { cause });
+  });
+  const out: Example[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    let r: Record<string, unknown>;
+    try {
+      r = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    const img = r.image ?? r.image_path ?? r.figure_path ?? r.path;
+    const cap = r.caption ?? r.text;
+    if (typeof img !== 'string' || typeof cap !== 'string' || !cap.trim()) continue;
+    out.push({ from: { kind: 'file', path: path.resolve(path.dirname(file), img) }, captions: [cap.trim()], class: typeof r.class === 'string' ? classKey(r.class) : '', role: 'positive', source: 'pairs' });
+  }
+  return out;
+}
+
+async function readJson(file: string): Promise<unknown> {
+  const text = await readFile(file, 'utf8').catch((cause: unknown) => {
+    throw new GeoscoutError('NOT_FOUND', `Cannot read ${file}: check the path.`, { cause });
+  });
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new GeoscoutError('INVALID_INPUT', `${file} is not JSON: ${(cause as Error).message}`, { cause });
+  }
+}
