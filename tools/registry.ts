@@ -1,6 +1,9 @@
 import type { z } from 'zod';
 import { getJobTool } from './get-job.js';
+import { addPrototypeTool } from './add-prototype.js';
+import { detectInRegionTool } from './detect-in-region.js';
 import { getTileImageTool } from './get-tile-image.js';
+import { listPrototypesTool } from './list-prototypes.js';
 import { ingestImagesTool } from './ingest-images.js';
 import { launchRetrainingTool } from './launch-retraining.js';
 import { listImagesTool } from './list-images.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { queryVector, type ImageRef } from '../pipeline/search/query-vector.js';
 import { searchTiles, type TileFilter } from '../pipeline/search/tile-search.js';
+import { prototypeQuery } from '../pipeline/prototypes/prototypes.js';
 import type { ToolDefinition } from './tool.js';
 
 const ImageRefSchema = z.union([
@@ -21,6 +22,7 @@ export const searchTilesInput = z
   .object({
     text: z.string().optional().describe('what to look for, e.g. "a container ship under way"'),
     images: z.array(ImageRefSchema).max(16).optional().describe('example images (search by example); combined with text as a modifier'),
+    prototype: z.string().min(1).optional().describe('a prototype name (list_prototypes): search with its fused text+visual vector'),
     negatives: z.array(ImageRefSchema).max(16).optional().describe('examples of what not to return'),
     negative_texts: z.array(z.string().min(1)).max(16).optional().describe('descriptions of what not to return'),
     bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]).optional().describe('WGS84 [minLon, minLat, maxLon, maxLat]'),
@@ -71,8 +73,10 @@ export const searchTilesTool: ToolDefinition<typeof searchTilesInput, typeof sea
   async handler(input, ctx) {
     const enc = await ctx.encoder(input.model);
     const store = await ctx.store();
+    const proto = input.prototype ? await prototypeQuery(store, input.prototype, enc.modelVersion) : null;
     const q = await queryVector(
       {
+        ...(proto ? { vectors: [proto.vector] } : {}),
         ...(input.text !== undefined ? { text: input.text } : {}),
         ...(input.images ? { images: input.images as ImageRef[] } : {}),
         ...(input.negatives ? { negatives: input.negatives as ImageRef[] } : {}),

@@ -22,6 +22,8 @@ export interface QuerySpec {
   images?: ImageRef[];
   negatives?: ImageRef[];
   negativeTexts?: string[];
+  /** Unit vectors already in the model's space (a prototype's fused vector). */
+  vectors?: Float32Array[];
   /** Weight of negatives subtracted from the positive direction (default 0.5). */
   negativeWeight?: number;
 }
@@ -36,6 +38,7 @@ export async function queryVector(q: QuerySpec, enc: ClipEncoder, store: Store, 
   if (q.text !== undefined && q.text.trim() === '') throw new GeoscoutError('INVALID_INPUT', 'The text query is empty: describe what to look for, e.g. "a ship under way".');
   const pos: Float32Array[] = [];
   const neg: Float32Array[] = [];
+  if (q.vectors?.length) pos.push(...q.vectors);
   if (q.text) pos.push(await enc.encodeTexts([q.text], signal ? { signal } : {}));
   if (q.images?.length) pos.push(...split(await embedRefs(q.images, enc, store, allowedRoots, signal), D));
   if (q.negativeTexts?.length) neg.push(...split(await enc.encodeTexts(q.negativeTexts), D));

@@ -104,7 +104,8 @@ async function tightenBoxes(store: Store, hits: TileHit[], signal?: AbortSignal)
   }
 }
 
-function patchCount(enc: ClipEncoder): number {
+/** Patch vectors per tile the encoder produces (0 without a patch output). */
+export function patchCount(enc: ClipEncoder): number {
   const g = enc.manifest.image.patch_grid;
   return enc.manifest.image.outputs.patch_embeds && g ? g[0] * g[1] : 0;
 }

@@ -1,0 +1,208 @@
+import { createHash } from 'node:crypto';
+import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
+import { getImage, listImages, type ImageRecord } from '../catalog/catalog.js';
+import { openCatalogImage } from '../catalog/open-image.js';
+import type { Store } from '../index/store.js';
+import type { ClipEncoder } from '../models/encoder.js';
+import { prototypeQuery } from '../prototypes/prototypes.js';
+import { upsertDetections, type DetectionRow } from '../prototypes/tables.js';
+import type { BBox, Georef, GeoJsonPolygon, PixelWindow } from '../raster/georef.js';
+import type { Stretch } from '../raster/stretch.js';
+import { detectInWindow, nms, type DetectWindowOptions } from './detect-window.js';
+import { prepareQueries, type DetectQuery } from './scorer.js';
+
+/** Where to look: an image (whole, or a pixel window), or a WGS84 area over every intersecting image. */
+export interface RegionSpec {
+  imageId?: string;
+  window?: PixelWindow;
+  bbox?: BBox;
+  polygon?: GeoJsonPolygon;
+}
+
+/** One detection as tools return it: GeoJSON Feature (WGS84 polygon) with citation properties. */
+export interface DetectionFeature {
+  type: 'Feature';
+  geometry: GeoJsonPolygon | null;
+  properties: {
+    detection_id: string;
+    query: string;
+    score: number;
+    image_id: string;
+    pixel_box: { x: number; y: number; width: number; height: number };
+    lon: number | null;
+    lat: number | null;
+    acquired_at: string | null;
+    sensor: string | null;
+    gsd_m: number | null;
+    model_version: string;
+  };
+}
+
+/** Options of {@link detectInRegion}. */
+export interface DetectRegionOptions extends Pick<DetectWindowOptions, 'signal' | 'onProgress' | 'timings' | 'chunk'> {
+  threshold: number;
+  maxDetections: number;
+  /** Pixels over all images of one call (default 16384²). */
+  maxRegionPixels?: number;
+}
+
+/**
+ * Detects text and/or prototype queries in a region and stores the detections (so they
+ * can be confirmed or rejected later). Text queries are open-vocabulary; prototypes use
+ * their fused vector (and probe). Returns features sorted by score and per-query counts.
+ */
+export async function detectInRegion(
+  store: Store,
+  enc: ClipEncoder,
+  region: RegionSpec,
+  queries: { text?: string; prototype?: string }[],
+  opts: DetectRegionOptions,
+): Promise<{ features: DetectionFeature[]; counts: Record<string, number>; images: string[]; pixels: number }> {
+  if (!queries.length) throw new GeoscoutError('INVALID_INPUT', 'Give at least one query: {"text": "aircraft"} or {"prototype": "<name>"}.');
+  const dq: DetectQuery[] = [];
+  for (const q of queries) {
+    if (q.prototype) dq.push(await prototypeQuery(store, q.prototype, enc.modelVersion));
+    else if (q.text?.trim()) dq.push({ label: q.text.trim(), text: q.text.trim() });
+    else throw new GeoscoutError('INVALID_INPUT', 'A query is empty: give {"text": "what to find"} or {"prototype": "<name>"}.');
+  }
+  const prepared = await prepareQueries(enc, dq, opts.signal);
+  const targets = await regionTargets(store, region);
+  const pixels = targets.reduce((s, t) => s + t.window.width * t.window.height, 0);
+  const max = opts.maxRegionPixels ?? 16384 * 16384;
+  if (pixels > max) {
+    throw new GeoscoutError('LIMIT_EXCEEDED', `The region covers ${(pixels / 1e6).toFixed(0)} Mpx over ${targets.length} image(s); the limit per call is ${(max / 1e6).toFixed(0)} Mpx (e.g. 16384² px, ≈ 8 km square at 0.5 m). Narrow the bbox or the window, or pass one image_id.`);
+  }
+  const features: DetectionFeature[] = [];
+  const rows: DetectionRow[] = [];
+  let done = 0;
+  for (const { rec, window, inside } of targets) {
+    throwIfAborted(opts.signal);
+    const raster = await openCatalogImage(rec, opts.signal);
+    try {
+      const dets = await detectInWindow(raster, rec.gsd_m, window, prepared, enc, {
+        stretch: rec.stretch as Stretch,
+        threshold: opts.threshold,
+        maxRegionPixels: max,
+        ...(opts.chunk ? { chunk: opts.chunk } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.timings ? { timings: opts.timings } : {}),
+        onProgress: (d, t, m) => opts.onProgress?.(done + (d / t) * window.width * window.height, pixels, `${rec.image_id}: ${m ?? ''}`),
+      });
+      for (const d of dets) {
+        const f = toFeature(rec, raster.georef, d.label, d.score, d.box, enc.modelVersion);
+        if (inside && !inside(f.properties.lon, f.properties.lat)) continue;
+        features.push(f);
+        rows.push(toRow(f, d.vector));
+      }
+    } finally {
+      await raster.close();
+    }
+    done += window.width * window.height;
+  }
+  const kept = nms(features.map((f) => ({ f, label: f.properties.query + '|' + f.properties.image_id, score: f.properties.score, box: f.properties.pixel_box })), 0.4)
+    .slice(0, opts.maxDetections)
+    .map((k) => k.f);
+  const ids = new Set(kept.map((f) => f.properties.detection_id));
+  await upsertDetections(store, rows.filter((r) => ids.has(r.detection_id)));
+  const counts: Record<string, number> = Object.fromEntries(prepared.map((q) => [q.label, 0]));
+  for (const f of kept) counts[f.properties.query] = (counts[f.properties.query] ?? 0) + 1;
+  return { features: kept, counts, images: targets.map((t) => t.rec.image_id), pixels };
+}
+
+interface Target {
+  rec: ImageRecord;
+  window: PixelWindow;
+  /** For polygon regions: keeps detections whose centre is inside. */
+  inside?: (lon: number | null, lat: number | null) => boolean;
+}
+
+/** Images and pixel windows a region covers. */
+async function regionTargets(store: Store, region: RegionSpec): Promise<Target[]> {
+  if (region.window) {
+    if (!region.imageId) throw new GeoscoutError('INVALID_INPUT', 'A pixel window needs an image_id.');
+    const rec = await getImage(store, region.imageId);
+    const w = region.window;
+    if (w.width <= 0 || w.height <= 0 || w.x < 0 || w.y < 0 || w.x + w.width > rec.width || w.y + w.height > rec.height) {
+      throw new GeoscoutError('OUT_OF_BOUNDS', `Window ${w.x},${w.y} ${w.width}×${w.height} is outside image ${rec.image_id} (${rec.width}×${rec.height} px).`);
+    }
+    return [{ rec, window: w }];
+  }
+  const poly = region.polygon ?? (region.bbox ? bboxPolygon(region.bbox) : null);
+  if (!poly) {
+    if (!region.imageId) throw new GeoscoutError('INVALID_INPUT', 'Say where to look: an image_id (whole image or with a pixel window), a WGS84 bbox or a polygon.');
+    const rec = await getImage(store, region.imageId);
+    return [{ rec, window: { x: 0, y: 0, width: rec.width, height: rec.height } }];
+  }
+  const ring = poly.coordinates[0]!;
+  const bbox: BBox = [Math.min(...ring.map((p) => p[0])), Math.min(...ring.map((p) => p[1])), Math.max(...ring.map((p) => p[0])), Math.max(...ring.map((p) => p[1]))];
+  if (bbox[0] > bbox[2] || bbox[1] > bbox[3] || bbox[1] < -90 || bbox[3] > 90) throw new GeoscoutError('INVALID_INPUT', `Region ${JSON.stringify(bbox)} is not a valid WGS84 area ([minLon, minLat, maxLon, maxLat]).`);
+  const recs = region.imageId ? [await getImage(store, region.imageId)] : await listImages(store, { bbox });
+  const out: Target[] = [];
+  for (const rec of recs) {
+    const win = await windowOf(rec, ring);
+    if (win) out.push({ rec, window: win, ...(region.polygon ? { inside: (lon, lat) => lon != null && lat != null && pointInRing(lon, lat, ring) } : {}) });
+  }
+  if (!out.length) {
+    throw new GeoscoutError('OUT_OF_BOUNDS', region.imageId ? `The region does not overlap image ${region.imageId}: check the bbox (lon/lat order) against the image footprint (list_images).` : 'No catalogued image covers the region: check the bbox (lon/lat order) or add imagery.');
+  }
+  return out;
+}
+
+/** The pixel window of an image covering a lon/lat ring (clamped), or null when they do not overlap. */
+async function windowOf(rec: ImageRecord, ring: [number, number][]): Promise<PixelWindow | null> {
+  if (!rec.geotransform) return null;
+  const r = await openCatalogImage(rec);
+  try {
+    const g = r.georef!;
+    const pts: [number, number][] = [];
+    for (let i = 0; i < ring.length - 1 || i === 0; i++) {
+      const a = ring[i]!, b = ring[(i + 1) % ring.length]!;
+      for (let k = 0; k < 8; k++) pts.push(g.lonLatToPixel(a[0] + ((b[0] - a[0]) * k) / 8, a[1] + ((b[1] - a[1]) * k) / 8));
+    }
+    const x0 = Math.max(0, Math.floor(Math.min(...pts.map((p) => p[0])))), y0 = Math.max(0, Math.floor(Math.min(...pts.map((p) => p[1]))));
+    const x1 = Math.min(rec.width, Math.ceil(Math.max(...pts.map((p) => p[0])))), y1 = Math.min(rec.height, Math.ceil(Math.max(...pts.map((p) => p[1]))));
+    return x1 - x0 >= 16 && y1 - y0 >= 16 ? { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } : null;
+  } finally {
+    await r.close();
+  }
+}
+
+function bboxPolygon(b: BBox): GeoJsonPolygon {
+  return { type: 'Polygon', coordinates: [[[b[0], b[1]], [b[2], b[1]], [b[2], b[3]], [b[0], b[3]], [b[0], b[1]]]] };
+}
+
+function pointInRing(x: number, y: number, ring: [number, number][]): boolean {
+  let inside = false;
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    const [xi, yi] = ring[i]!, [xj, yj] = ring[j]!;
+    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
+}
+
+function toFeature(rec: ImageRecord, g: Georef | null, label: string, score: number, b: PixelWindow, modelVersion: string): DetectionFeature {
+  const box = { x: Math.round(b.x), y: Math.round(b.y), width: Math.max(1, Math.round(b.width)), height: Math.max(1, Math.round(b.height)) };
+  const centre = g ? g.pixelToLonLat(box.x + box.width / 2, box.y + box.height / 2) : null;
+  const id = 'det_' + createHash('sha256').update(`${rec.image_id}|${modelVersion}|${label}|${box.x},${box.y},${box.width},${box.height}`).digest('hex').slice(0, 16);
+  return {
+    type: 'Feature',
+    geometry: g ? g.footprint(box, 1) : null,
+    properties: {
+      detection_id: id, query: label, score: Math.round(score * 1e4) / 1e4, image_id: rec.image_id, pixel_box: box,
+      lon: centre ? round6(centre[0]) : null, lat: centre ? round6(centre[1]) : null,
+      acquired_at: rec.acquired_at, sensor: rec.sensor, gsd_m: rec.gsd_m, model_version: modelVersion,
+    },
+  };
+}
+
+function toRow(f: DetectionFeature, vector: Float32Array): DetectionRow {
+  const p = f.properties;
+  return {
+    detection_id: p.detection_id, image_id: p.image_id, query: p.query, prototype: p.query.startsWith('prototype:') ? p.query.slice(10) : null,
+    score: p.score, ...p.pixel_box, lon: p.lon, lat: p.lat, model_version: p.model_version, feedback: null, vector: Array.from(vector), created_at: new Date().toISOString(),
+  };
+}
+
+function round6(v: number): number {
+  return Math.round(v * 1e6) / 1e6;
+}

@@ -1,0 +1,131 @@
+import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
+import type { ClipEncoder } from '../models/encoder.js';
+import type { PixelWindow } from '../raster/georef.js';
+import type { Raster, RgbImage } from '../raster/raster.js';
+import type { Stretch } from '../raster/stretch.js';
+import type { PixelBox } from '../search/refine-box.js';
+import { boxIou, DEFAULT_SIZE_PRIOR, proposeObjects, type SizePrior } from './proposals.js';
+import { logitScaleOf, rows, scoreCrop, type PreparedQuery } from './scorer.js';
+
+/** One scored box. */
+export interface RawDetection {
+  label: string;
+  score: number;
+  box: PixelBox;
+  /** The crop's embedding (kept so feedback can turn a detection into a prototype example). */
+  vector: Float32Array;
+}
+
+/** Options of {@link detectInWindow}. */
+export interface DetectWindowOptions {
+  /** Default score threshold for queries without their own. */
+  threshold: number;
+  /** The image's stored stretch (so crops look like the ingested tiles). */
+  stretch?: Stretch;
+  /** Region side in pixels processed at once (memory bound: ≈ (chunk + 2·pad)² × 3 bytes). */
+  chunk?: number;
+  /** Largest region accepted, in pixels (default 16384² — 134 Mpx). */
+  maxRegionPixels?: number;
+  sizePrior?: SizePrior;
+  /** Suppress a same-label box overlapping a better one by more than this IoU. */
+  nmsIou?: number;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number, message?: string) => void;
+  /** Time spent per stage, ms, added up (for the benchmark). */
+  timings?: { read: number; proposals: number; encode: number; score: number };
+}
+
+/** Crop side bounds in metres: the ground extent the encoder saw in training chips. */
+const CROP_MIN_M = 48;
+const CROP_MAX_M = 192;
+
+/**
+ * Detects the prepared queries in a pixel window of an open raster. The window is cut into
+ * chunks read with a margin as large as the biggest object, so an object is always whole in
+ * the chunk whose core holds its centre; per chunk: class-agnostic proposals, a crop around
+ * each (context like the encoder's training chips), one batched encoding, calibrated scores
+ * per query. Same-label boxes are merged by NMS across chunks. Memory: one chunk at a time.
+ */
+export async function detectInWindow(raster: Raster, gsdM: number | null, win: PixelWindow, queries: PreparedQuery[], enc: ClipEncoder, opts: DetectWindowOptions): Promise<RawDetection[]> {
+  const max = opts.maxRegionPixels ?? 16384 * 16384;
+  if (win.width * win.height > max) {
+    throw new GeoscoutError('LIMIT_EXCEEDED', `The region is ${win.width}×${win.height} px (${((win.width * win.height) / 1e6).toFixed(0)} Mpx); the limit is ${(max / 1e6).toFixed(0)} Mpx. Split it into smaller regions or narrow the bbox.`);
+  }
+  const gsd = gsdM ?? 0.5;
+  const prior = opts.sizePrior ?? DEFAULT_SIZE_PRIOR;
+  const chunk = opts.chunk ?? 2048;
+  const pad = Math.min(chunk / 2, Math.ceil(Math.max(prior.maxM, CROP_MAX_M) / 2 / gsd));
+  const logitScale = logitScaleOf(enc);
+  const found: RawDetection[] = [];
+  const cores = chunksOf(win, chunk);
+  for (const [k, core] of cores.entries()) {
+    throwIfAborted(opts.signal);
+    const area = clampWindow({ x: core.x - pad, y: core.y - pad, width: core.width + 2 * pad, height: core.height + 2 * pad }, raster.info.width, raster.info.height);
+    let t = Date.now();
+    const rgb = await raster.readRgb(area, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.stretch ? { stretch: opts.stretch } : {}) });
+    if (opts.timings) opts.timings.read += Date.now() - t;
+    t = Date.now();
+    const props = (await proposeObjects(rgb, area, 1, gsdM, { sizePrior: prior })).filter((p) => inside(core, p.x + p.width / 2, p.y + p.height / 2) && overlaps(win, p));
+    if (opts.timings) opts.timings.proposals += Date.now() - t;
+    if (props.length) {
+      t = Date.now();
+      const crops = props.map((p) => cropAround(rgb, area, p, gsd));
+      const { embeds } = await enc.encodeImages(crops, { signal: opts.signal });
+      if (opts.timings) opts.timings.encode += Date.now() - t;
+      t = Date.now();
+      const vecs = rows(embeds, enc.dim);
+      for (const [i, p] of props.entries()) {
+        for (const q of queries) {
+          const score = scoreCrop(q, vecs[i]!, logitScale);
+          if (score >= (q.threshold ?? opts.threshold)) found.push({ label: q.label, score, box: { x: p.x, y: p.y, width: p.width, height: p.height }, vector: vecs[i]! });
+        }
+      }
+      if (opts.timings) opts.timings.score += Date.now() - t;
+    }
+    opts.onProgress?.(k + 1, cores.length, `chunk ${k + 1}/${cores.length}: ${props.length} proposals`);
+  }
+  return nms(found, opts.nmsIou ?? 0.4);
+}
+
+/** Same-label non-maximum suppression. */
+export function nms<T extends { label: string; score: number; box: PixelBox }>(dets: T[], iou: number): T[] {
+  const sorted = [...dets].sort((a, b) => b.score - a.score);
+  const kept: T[] = [];
+  for (const d of sorted) if (!kept.some((k) => k.label === d.label && boxIou(k.box, d.box) > iou)) kept.push(d);
+  return kept;
+}
+
+/** Cores of `chunk`-sized pieces covering the window. */
+function chunksOf(win: PixelWindow, chunk: number): PixelWindow[] {
+  const out: PixelWindow[] = [];
+  for (let y = win.y; y < win.y + win.height; y += chunk) {
+    for (let x = win.x; x < win.x + win.width; x += chunk) {
+      out.push({ x, y, width: Math.min(chunk, win.x + win.width - x), height: Math.min(chunk, win.y + win.height - y) });
+    }
+  }
+  return out;
+}
+
+function clampWindow(w: PixelWindow, W: number, H: number): PixelWindow {
+  const x = Math.max(0, w.x), y = Math.max(0, w.y);
+  return { x, y, width: Math.min(W, w.x + w.width) - x, height: Math.min(H, w.y + w.height) - y };
+}
+
+function inside(w: PixelWindow, x: number, y: number): boolean {
+  return x >= w.x && x < w.x + w.width && y >= w.y && y < w.y + w.height;
+}
+
+function overlaps(w: PixelWindow, b: PixelBox): boolean {
+  return b.x < w.x + w.width && b.x + b.width > w.x && b.y < w.y + w.height && b.y + b.height > w.y;
+}
+
+/** A square crop centred on the box, 1.6× its long side within [48, 192] m, shifted to stay inside `rgb`. */
+export function cropAround(rgb: RgbImage, area: PixelWindow, b: PixelBox, gsdM: number): RgbImage {
+  const side = Math.min(rgb.width, rgb.height, Math.round(Math.min(CROP_MAX_M / gsdM, Math.max(CROP_MIN_M / gsdM, Math.max(b.width, b.height) * 1.6))));
+  const cx = b.x - area.x + b.width / 2, cy = b.y - area.y + b.height / 2;
+  const x0 = Math.min(rgb.width - side, Math.max(0, Math.round(cx - side / 2)));
+  const y0 = Math.min(rgb.height - side, Math.max(0, Math.round(cy - side / 2)));
+  const data = new Uint8Array(side * side * 3);
+  for (let y = 0; y < side; y++) data.set(rgb.data.subarray(((y0 + y) * rgb.width + x0) * 3, ((y0 + y) * rgb.width + x0 + side) * 3), y * side * 3);
+  return { data, width: side, height: side };
+}

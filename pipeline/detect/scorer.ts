@@ -1,0 +1,116 @@
+import type { ClipEncoder } from '../models/encoder.js';
+
+/** One thing to detect: a text, a prototype vector, or both (already fused by the caller). */
+export interface DetectQuery {
+  /** What results are labelled with: the text or `prototype:<name>`. */
+  label: string;
+  text?: string;
+  /** A unit vector in the encoder's space (a prototype's fused vector). */
+  vector?: Float32Array;
+  /** Per-query score threshold (e.g. a prototype's calibrated one); overrides the call's. */
+  threshold?: number;
+  /** Linear probe of a prototype: score = sigmoid(w·x + b), used instead of the softmax when set. */
+  probe?: { w: number[]; b: number };
+}
+
+/**
+ * Background prompts: what most of any scene is. They compete with the query so a vague
+ * query does not fire on water, fields or tarmac (open-vocabulary calibration).
+ */
+export const BACKGROUND_PROMPTS = [
+  'Open water with small waves.', 'Farmland.', 'Open land with sparse vegetation.', 'A coastline with a beach.',
+  'An empty road through open country.', 'An empty stretch of runway.', 'Trees and shrubs seen from above.', 'A paved apron, empty.',
+];
+
+/**
+ * A small general vocabulary of things found in overhead scenes. Each entry competes with
+ * the query unless it means nearly the same (text cosine above `SYNONYM_COSINE`), so
+ * "aircraft" is not confused with "ship" while "airliner" still counts as aircraft.
+ */
+export const VOCABULARY_PROMPTS = [
+  'an aircraft', 'a ship', 'a car', 'a truck', 'a building', 'a house', 'a storage tank', 'a warehouse', 'a pier', 'a parking lot',
+];
+
+const SYNONYM_COSINE = 0.8;
+
+/** Prompt templates averaged per text query (prompt ensembling, as in CLIP). */
+const TEMPLATES = ['{}', 'Overhead view of {}.', 'Satellite chip showing {}.'];
+
+/** A query prepared for scoring crops: its vector and the competitor vectors it is calibrated against. */
+export interface PreparedQuery extends DetectQuery {
+  queryVector: Float32Array;
+  competitors: Float32Array[];
+}
+
+/** Encodes each query's text (prompt-ensembled), fuses it with a given vector, and picks its competitors. */
+export async function prepareQueries(enc: ClipEncoder, queries: DetectQuery[], signal?: AbortSignal): Promise<PreparedQuery[]> {
+  const d = enc.dim;
+  const bg = rows(await enc.encodeTexts(BACKGROUND_PROMPTS, { signal }), d);
+  const vocab = rows(await enc.encodeTexts(VOCABULARY_PROMPTS, { signal }), d);
+  const out: PreparedQuery[] = [];
+  for (const q of queries) {
+    let qv: Float32Array | null = null;
+    if (q.text) {
+      const t = q.text.trim();
+      const article = /^(a|an|the)\s/i.test(t) || /s$/i.test(t) ? t : `${/^[aeiou]/i.test(t) ? 'an' : 'a'} ${t}`;
+      qv = normalize(meanOf(rows(await enc.encodeTexts(TEMPLATES.map((tpl) => tpl.replace('{}', article)), { signal }), d)));
+    }
+    if (q.vector) qv = qv ? normalize(add(qv, q.vector)) : q.vector;
+    if (!qv) throw new Error(`query ${q.label} has neither text nor vector`);
+    const competitors = [...bg, ...vocab.filter((v) => dot(v, qv!) < SYNONYM_COSINE)];
+    out.push({ ...q, queryVector: qv, competitors });
+  }
+  return out;
+}
+
+/**
+ * Score of one crop vector for a query, in [0, 1]: the softmax probability of the query
+ * among itself and its competitors at the model's logit scale, or the probe's sigmoid.
+ */
+export function scoreCrop(q: PreparedQuery, v: Float32Array, logitScale: number): number {
+  if (q.probe) return sigmoid(q.probe.w.reduce((s, w, i) => s + w * v[i]!, q.probe.b));
+  const own = logitScale * dot(q.queryVector, v);
+  let z = 1;
+  for (const c of q.competitors) z += Math.exp(logitScale * dot(c, v) - own);
+  return 1 / z;
+}
+
+/** The model's logit scale (CLIP temperature); 100 is CLIP's cap and a safe default. */
+export function logitScaleOf(enc: ClipEncoder): number {
+  return enc.manifest.logit_scale ?? 100;
+}
+
+/** Splits a packed [n × d] Float32Array into row views. */
+export function rows(packed: Float32Array, d: number): Float32Array[] {
+  const out: Float32Array[] = [];
+  for (let i = 0; i < packed.length / d; i++) out.push(packed.subarray(i * d, (i + 1) * d));
+  return out;
+}
+
+/** Dot product. */
+export function dot(a: Float32Array | number[], b: Float32Array | number[]): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+/** Unit-length copy. */
+export function normalize(v: Float32Array): Float32Array {
+  const n = Math.sqrt(dot(v, v)) || 1;
+  return v.map((x) => x / n);
+}
+
+/** Element-wise mean of vectors. */
+export function meanOf(vs: Float32Array[]): Float32Array {
+  const out = new Float32Array(vs[0]!.length);
+  for (const v of vs) for (let i = 0; i < v.length; i++) out[i]! += v[i]! / vs.length;
+  return out;
+}
+
+function add(a: Float32Array, b: Float32Array): Float32Array {
+  return a.map((x, i) => x + b[i]!);
+}
+
+function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}

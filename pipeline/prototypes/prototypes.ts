@@ -1,0 +1,161 @@
+import { GeoscoutError } from '../../core/errors.js';
+import { prepareQueries, type DetectQuery } from '../detect/scorer.js';
+import type { Store } from '../index/store.js';
+import { sqlString } from '../index/store.js';
+import { tilesSchema, tilesTableName } from '../index/tiles-table.js';
+import { patchCount } from '../search/tile-search.js';
+import type { ClipEncoder } from '../models/encoder.js';
+import { resolveExamples, type ExampleRef, type StoredExample } from './examples.js';
+import { fitProbe, looSelfCheck, type Probe, type SelfCheck } from './probe.js';
+import { prototypeRows, prototypesTable, setFeedback, type PrototypeRow } from './tables.js';
+
+/** Input of {@link addPrototype}. */
+export interface AddPrototypeInput {
+  name: string;
+  description?: string;
+  examples?: ExampleRef[];
+  negatives?: ExampleRef[];
+  /** Extend the current version (default) or require the name to be new. */
+  mode?: 'create' | 'extend';
+}
+
+/** A prototype version as tools return it (vectors left out). */
+export interface PrototypeSummary {
+  name: string;
+  version: number;
+  description: string | null;
+  model_version: string;
+  positives: number;
+  negatives: number;
+  has_probe: boolean;
+  threshold: number | null;
+  self_check: SelfCheck | null;
+  created_at: string;
+}
+
+/** Minimum positives for a linear probe (below it the fused vector alone scores). */
+export const PROBE_MIN_POSITIVES = 5;
+
+/**
+ * Creates or extends a named prototype and stores a new version. Vectors: the visual
+ * vector is the mean of the positive examples' embeddings; the text vector is the
+ * description, prompt-ensembled as in detection; fused = normalise(visual + α·text) with
+ * α = 2 / (2 + positives): the text leads while there are one or two examples and fades as
+ * examples accumulate (a description nobody trained the model on should not outvote five
+ * chips). With ≥ 5 positives a logistic probe is fitted against the negatives plus a
+ * background sample of the model's stored tiles. Confirmed/rejected detections used as
+ * examples are marked as such in `detections`.
+ */
+export async function addPrototype(store: Store, enc: ClipEncoder, input: AddPrototypeInput, roots: string[], signal?: AbortSignal): Promise<PrototypeSummary> {
+  const name = input.name.trim();
+  if (!/^[\w][\w .-]{0,63}$/.test(name)) throw new GeoscoutError('INVALID_INPUT', `Prototype name "${input.name}" is not valid: use 1–64 letters, digits, spaces, dots, dashes or underscores.`);
+  const current = (await prototypeRows(store, { name, modelVersion: enc.modelVersion }))[0] ?? null;
+  if (input.mode === 'create' && current) throw new GeoscoutError('CONFLICT', `Prototype "${name}" exists (version ${current.version}). Extend it (mode "extend") or choose another name.`);
+  const newPos = await resolveExamples(input.examples ?? [], enc, store, roots, signal);
+  const newNeg = await resolveExamples(input.negatives ?? [], enc, store, roots, signal);
+  const positives = [...(current ? (JSON.parse(current.examples) as StoredExample[]) : []), ...newPos];
+  const negatives = [...(current ? (JSON.parse(current.negatives) as StoredExample[]) : []), ...newNeg];
+  const description = input.description?.trim() || current?.description || null;
+  if (positives.length === 0 && !description) {
+    throw new GeoscoutError('INVALID_INPUT', `Prototype "${name}" needs at least one example (a tile id with a box, an image window, a detection id or an image file) or a description.`);
+  }
+  const text = description ? (await prepareQueries(enc, [{ label: name, text: description }], signal))[0]!.queryVector : null;
+  const visual = positives.length ? normalize(mean(positives.map((p) => p.vector))) : null;
+  const fused = fuse(visual, text, positives.length);
+  const background = await backgroundVectors(store, enc, 256);
+  const negVectors = [...negatives.map((n) => n.vector), ...background];
+  const probe: Probe | null = positives.length >= PROBE_MIN_POSITIVES ? fitProbe(positives.map((p) => p.vector), negVectors) : null;
+  const selfCheck = positives.length >= 2 ? looSelfCheck(positives.map((p) => p.vector), negVectors, (pos) => fuse(normalize(mean(pos)), text, pos.length), probe ? (pos) => fitProbe(pos, negVectors) : null) : null;
+  const version = (current?.version ?? 0) + 1;
+  const row: PrototypeRow = {
+    id: `${name}@v${version}`,
+    name,
+    version,
+    description,
+    model_version: enc.modelVersion,
+    text_vector: text ? Array.from(text) : null,
+    visual_vector: visual ? Array.from(visual) : null,
+    fused_vector: Array.from(fused),
+    examples: JSON.stringify(positives),
+    negatives: JSON.stringify(negatives),
+    probe: probe ? JSON.stringify(probe) : null,
+    threshold: probe ? 0.5 : null,
+    self_check: selfCheck ? JSON.stringify(selfCheck) : null,
+    created_at: new Date().toISOString(),
+  };
+  await (await prototypesTable(store)).add([row as unknown as Record<string, unknown>]);
+  const confirmed = newPos.flatMap((p) => (p.detection_id ? [p.detection_id] : []));
+  const rejected = newNeg.flatMap((p) => (p.detection_id ? [p.detection_id] : []));
+  await setFeedback(store, confirmed, 'confirmed', name);
+  await setFeedback(store, rejected, 'rejected', name);
+  return summarize(row);
+}
+
+/** Current versions of every prototype for a model version (or all models). */
+export async function listPrototypes(store: Store, modelVersion?: string): Promise<PrototypeSummary[]> {
+  const rows = await prototypeRows(store, modelVersion ? { modelVersion } : {});
+  const seen = new Set<string>();
+  return rows.filter((r) => (seen.has(`${r.name}|${r.model_version}`) ? false : (seen.add(`${r.name}|${r.model_version}`), true))).map(summarize);
+}
+
+/** The current version of a prototype for the encoder's model version, as a detection/search query. */
+export async function prototypeQuery(store: Store, name: string, modelVersion: string): Promise<DetectQuery & { vector: Float32Array }> {
+  const row = (await prototypeRows(store, { name, modelVersion }))[0];
+  if (!row) {
+    const other = (await prototypeRows(store, { name }))[0];
+    const hint = other ? ` It exists for ${other.model_version}; re-create it with this model (examples are re-embedded).` : ' list_prototypes shows the defined ones; add_prototype defines a new one.';
+    throw new GeoscoutError('NOT_FOUND', `Unknown prototype "${name}" for model ${modelVersion}.${hint}`);
+  }
+  const probe = row.probe ? (JSON.parse(row.probe) as Probe) : undefined;
+  return { label: `prototype:${row.name}`, vector: Float32Array.from(row.fused_vector), ...(probe ? { probe } : {}), ...(row.threshold != null ? { threshold: row.threshold } : {}) };
+}
+
+function summarize(r: PrototypeRow): PrototypeSummary {
+  return {
+    name: r.name,
+    version: r.version,
+    description: r.description,
+    model_version: r.model_version,
+    positives: (JSON.parse(r.examples) as unknown[]).length,
+    negatives: (JSON.parse(r.negatives) as unknown[]).length,
+    has_probe: r.probe != null,
+    threshold: r.threshold,
+    self_check: r.self_check ? (JSON.parse(r.self_check) as SelfCheck) : null,
+    created_at: r.created_at,
+  };
+}
+
+function fuse(visual: Float32Array | null, text: Float32Array | null, n: number): Float32Array {
+  if (!visual) return text!;
+  if (!text) return visual;
+  const a = 2 / (2 + n);
+  return normalize(visual.map((v, i) => v + a * text[i]!));
+}
+
+/**
+ * A background sample: stored tile vectors of this model version, spread over the table.
+ * Most tiles hold none of a rare target, so they stand in for "anything else".
+ */
+async function backgroundVectors(store: Store, enc: ClipEncoder, n: number): Promise<number[][]> {
+  const name = tilesTableName(enc.manifest.id);
+  if (!(await store.tableNames()).includes(name)) return [];
+  const t = await store.tableWithSchema(name, tilesSchema(enc.dim, patchCount(enc)));
+  const rows = await t.query().where(`model_version = ${sqlString(enc.modelVersion)}`).select(['vector']).limit(n * 8).toArray();
+  const step = Math.max(1, Math.floor(rows.length / n));
+  const out: number[][] = [];
+  for (let i = 0; i < rows.length && out.length < n; i += step) out.push(Array.from(rows[i]!.vector.toArray() as Float32Array));
+  return out;
+}
+
+function mean(vs: ArrayLike<number>[]): Float32Array {
+  const out = new Float32Array(vs[0]!.length);
+  for (const v of vs) for (let i = 0; i < out.length; i++) out[i]! += v[i]! / vs.length;
+  return out;
+}
+
+function normalize(v: Float32Array): Float32Array {
+  let s = 0;
+  for (const x of v) s += x * x;
+  const inv = 1 / (Math.sqrt(s) || 1);
+  return v.map((x) => x * inv);
+}

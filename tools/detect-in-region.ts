@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { detectInRegion } from '../pipeline/detect/detect-region.js';
+import type { ToolDefinition } from './tool.js';
+
+const QuerySchema = z.union([
+  z.object({ text: z.string().min(1).describe('what to find, e.g. "aircraft", "container ship"') }).strict(),
+  z.object({ prototype: z.string().min(1).describe('a prototype name (list_prototypes)') }).strict(),
+]);
+
+/** Input of detect_in_region. */
+export const detectInRegionInput = z
+  .object({
+    image_id: z.string().optional().describe('the image to search (required with window; otherwise every image intersecting bbox/polygon)'),
+    window: z.object({ x: z.number().int().min(0), y: z.number().int().min(0), width: z.number().int().positive(), height: z.number().int().positive() }).strict().optional().describe('pixel window of image_id'),
+    bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]).optional().describe('WGS84 [minLon, minLat, maxLon, maxLat]'),
+    polygon: z.object({ type: z.literal('Polygon'), coordinates: z.array(z.array(z.tuple([z.number(), z.number()]))).min(1) }).optional().describe('WGS84 GeoJSON polygon (lon, lat)'),
+    queries: z.array(QuerySchema).min(1).max(8).describe('free-text and/or prototype queries'),
+    threshold: z.number().min(0).max(1).default(0.5).describe('minimum calibrated score (0–1); prototypes with a fitted probe use their own'),
+    max_detections: z.number().int().min(1).max(2000).default(200),
+    model: z.string().optional().describe('model id or id@version (default: the active model)'),
+  })
+  .strict();
+
+const FeatureSchema = z.object({
+  type: z.literal('Feature'),
+  geometry: z.object({ type: z.literal('Polygon'), coordinates: z.array(z.array(z.tuple([z.number(), z.number()]))) }).nullable(),
+  properties: z.object({
+    detection_id: z.string().describe('id for feedback (add_prototype examples/negatives)'),
+    query: z.string(),
+    score: z.number(),
+    image_id: z.string(),
+    pixel_box: z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() }),
+    lon: z.number().nullable(),
+    lat: z.number().nullable(),
+    acquired_at: z.string().nullable(),
+    sensor: z.string().nullable(),
+    gsd_m: z.number().nullable(),
+    model_version: z.string(),
+  }),
+});
+
+/** Output of detect_in_region: a GeoJSON FeatureCollection plus counts per query. */
+export const detectInRegionOutput = z.object({
+  type: z.literal('FeatureCollection'),
+  features: z.array(FeatureSchema),
+  counts: z.record(z.string(), z.number()).describe('detections per query label'),
+  images: z.array(z.string()).describe('images searched'),
+  pixels: z.number().describe('pixels searched'),
+  model_version: z.string(),
+});
+
+/** detect_in_region: open-vocabulary / prototype detection in an area. */
+export const detectInRegionTool: ToolDefinition<typeof detectInRegionInput, typeof detectInRegionOutput> = {
+  name: 'detect_in_region',
+  title: 'Detect objects in a region',
+  description:
+    'Find and count objects in an image region by free text (open vocabulary) and/or named prototypes. Returns a GeoJSON FeatureCollection: each detection has a score, pixel box, WGS84 polygon and centre, image id, acquisition time, sensor and a detection_id you can confirm or reject via add_prototype. Regions larger than one tile are tiled and merged; the limit is about 268 Mpx per call.',
+  inputSchema: detectInRegionInput,
+  outputSchema: detectInRegionOutput,
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async handler(input, ctx) {
+    const enc = await ctx.encoder(input.model);
+    const store = await ctx.store();
+    const res = await detectInRegion(
+      store,
+      enc,
+      {
+        ...(input.image_id ? { imageId: input.image_id } : {}),
+        ...(input.window ? { window: input.window } : {}),
+        ...(input.bbox ? { bbox: input.bbox } : {}),
+        ...(input.polygon ? { polygon: input.polygon as never } : {}),
+      },
+      input.queries,
+      { threshold: input.threshold, maxDetections: input.max_detections, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}) },
+    );
+    return { type: 'FeatureCollection', ...res, model_version: enc.modelVersion };
+  },
+  render(out) {
+    const counts = Object.entries(out.counts).map(([q, n]) => `${q}: ${n}`).join(', ');
+    const lines = out.features.slice(0, 20).map((f, i) => {
+      const p = f.properties;
+      const where = p.lat != null ? `${p.lat.toFixed(5)}, ${p.lon!.toFixed(5)}` : 'pixel-only';
+      return `${i + 1}. ${p.query} ${p.score.toFixed(2)} at ${where} (lat, lon) box ${p.pixel_box.x},${p.pixel_box.y} ${p.pixel_box.width}×${p.pixel_box.height} in ${p.image_id} ${p.acquired_at?.slice(0, 10) ?? ''} ${p.sensor ?? ''} [${p.detection_id}]`;
+    });
+    const more = out.features.length > 20 ? `\n… ${out.features.length - 20} more in the structured result.` : '';
+    return `Counts (${out.model_version}, ${(out.pixels / 1e6).toFixed(1)} Mpx in ${out.images.length} image(s)): ${counts || 'none'}\n${lines.join('\n')}${more}`;
+  },
+};
