@@ -1,0 +1,95 @@
+/**
+ * The world a suite runs against. A suite with a `world` section gets its own LanceDB
+ * database under `<dataDir>/evals/worlds/<suite>-<hash>/` (never the user's catalog):
+ * its scenes are generated from their seeds (deterministic, so the suite's expected
+ * answers hold), catalogued, and embedded with the model under test. Everything is
+ * reused on the next run: generation is skipped when the files exist, cataloguing and
+ * ingest are idempotent and resumable. A suite without a world runs on the configured store.
+ */
+import { createHash } from 'node:crypto';
+import { access, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../core/config.js';
+import { GeoscoutError, throwIfAborted } from '../core/errors.js';
+import { log } from '../core/log.js';
+import { addImages, listImages } from '../pipeline/catalog/catalog.js';
+import { ingestImage } from '../pipeline/ingest/ingest-image.js';
+import { Store } from '../pipeline/index/store.js';
+import { generateScene } from '../pipeline/synth/generate-scene.js';
+import type { ClipEncoder } from '../pipeline/models/encoder.js';
+import type { Suite } from './suite/schema.js';
+
+/** A prepared world: where its database is and which image id each scene got. */
+export interface PreparedWorld {
+  dir: string;
+  dbUri: string;
+  scenes: Record<string, { image_id: string; tiff: string }>;
+  /** Why documents are unavailable, when the suite asks for them and they cannot be built. */
+  documentsUnavailable?: string;
+}
+
+/** Folder of a suite's world (stable for the same world definition). */
+export function worldDir(config: Config, suite: Suite): string {
+  const hash = createHash('sha256').update(JSON.stringify(suite.world ?? {})).digest('hex').slice(0, 12);
+  return path.join(config.dataDir, 'evals', 'worlds', `${suite.name}-${hash}`);
+}
+
+/**
+ * Generates, catalogues and embeds the world's scenes with `encoder`; the store must be
+ * the world's own (open it on `worldDir(...)/lancedb`).
+ */
+export async function prepareWorld(
+  suite: Suite,
+  dir: string,
+  store: Store,
+  encoder: ClipEncoder,
+  opts: { signal?: AbortSignal; onProgress?: (msg: string) => void } = {},
+): Promise<PreparedWorld> {
+  const scenes: PreparedWorld['scenes'] = {};
+  const sceneDir = path.join(dir, 'scenes');
+  await mkdir(sceneDir, { recursive: true });
+  for (const s of suite.world?.scenes ?? []) {
+    throwIfAborted(opts.signal);
+    const tiff = path.join(sceneDir, `${s.name}.tif`);
+    const exists = await access(`${path.join(sceneDir, s.name)}.truth.geojson`).then(() => true, () => false);
+    if (!exists) {
+      opts.onProgress?.(`generating scene ${s.name} (seed ${s.seed}, ${s.width}×${s.height})`);
+      await generateScene(sceneDir, s.name, {
+        seed: s.seed, width: s.width, height: s.height,
+        ...(s.gsd_m ? { gsdM: s.gsd_m } : {}), ...(s.center ? { center: s.center } : {}),
+        ...(s.acquired_at ? { acquiredAt: s.acquired_at } : {}), ...(s.sensor ? { sensor: s.sensor } : {}),
+      }, { ...(opts.signal ? { signal: opts.signal } : {}) });
+    }
+    const res = await addImages(store, [tiff]);
+    const id = res.added[0]?.image_id ?? res.skipped[0]?.image_id;
+    const rec = res.added[0] ?? (id ? (await listImages(store, { imageIds: [id] }))[0] : undefined);
+    if (!rec) throw new GeoscoutError('INTERNAL', `Scene ${s.name} of the eval world could not be catalogued: ${res.failed[0]?.error.message ?? 'unknown reason'}`);
+    opts.onProgress?.(`embedding scene ${s.name} with ${encoder.modelVersion}`);
+    await ingestImage(store, encoder, rec, { ...(opts.signal ? { signal: opts.signal } : {}) });
+    scenes[s.name] = { image_id: rec.image_id, tiff };
+  }
+  const world: PreparedWorld = { dir, dbUri: store.uri, scenes };
+  if (suite.world?.documents) {
+    const why = await prepareDocuments(suite.world.documents, dir, store, opts.signal);
+    if (why) world.documentsUnavailable = why;
+  }
+  return world;
+}
+
+/**
+ * The generated PDF corpus comes from knowledge/corpus (another module). It is loaded
+ * lazily so suites without documents never depend on it; when it is missing, document
+ * tasks are skipped with this reason instead of failing.
+ */
+async function prepareDocuments(docs: { seed: number; count?: number | undefined }, dir: string, store: Store, signal?: AbortSignal): Promise<string | undefined> {
+  const spec = '../knowledge/corpus/eval-corpus.js';
+  try {
+    const mod = (await import(/* @vite-ignore */ spec)) as { buildEvalCorpus?: (o: { outDir: string; store: Store; seed: number; count?: number; signal?: AbortSignal }) => Promise<unknown> };
+    if (typeof mod.buildEvalCorpus !== 'function') return 'document corpus not available (knowledge/corpus/eval-corpus.ts has no buildEvalCorpus)';
+    await mod.buildEvalCorpus({ outDir: path.join(dir, 'documents'), store, seed: docs.seed, ...(docs.count ? { count: docs.count } : {}), ...(signal ? { signal } : {}) });
+    return undefined;
+  } catch (err) {
+    log.debug({ err }, 'eval document corpus unavailable');
+    return `document corpus not available (${(err as Error).message.split('\n')[0]})`;
+  }
+}
