@@ -10,6 +10,7 @@ import { jobsCommand } from './commands/jobs.js';
 import { trainCommand } from './commands/train.js';
 import { mcpCommand } from './commands/mcp.js';
 import { serveCommand } from './commands/serve.js';
+import { evalCommand } from './commands/eval.js';
 import { action, printJson } from './cli-context.js';
 
 /** Builds the `geoscout` command tree (exported so tests can drive it in-process). */
@@ -31,6 +32,7 @@ export function buildCli(): Command {
   program.addCommand(trainCommand());
   program.addCommand(mcpCommand());
   program.addCommand(serveCommand());
+  program.addCommand(evalCommand());
   program
     .command('config')
     .description('print the effective configuration (file + environment + defaults)')
