@@ -1,0 +1,126 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../core/config.js';
+import { makeTempDir } from '../core/testing/temp-dir.js';
+import { addImages, type ImageRecord } from '../pipeline/catalog/catalog.js';
+import { detectInRegion } from '../pipeline/detect/detect-region.js';
+import { boxIou } from '../pipeline/detect/proposals.js';
+import { ingestImage } from '../pipeline/ingest/ingest-image.js';
+import { Store } from '../pipeline/index/store.js';
+import { detectionRows } from '../pipeline/prototypes/tables.js';
+import { generateScene, type GeneratedScene } from '../pipeline/synth/generate-scene.js';
+import { addPrototypeInput, addPrototypeTool } from './add-prototype.js';
+import { createToolContext } from './context.js';
+import { detectInRegionInput, detectInRegionOutput, detectInRegionTool } from './detect-in-region.js';
+import { listPrototypesInput, listPrototypesTool } from './list-prototypes.js';
+import { searchTilesInput, searchTilesTool } from './search-tiles.js';
+
+let tmp: Awaited<ReturnType<typeof makeTempDir>>;
+let store: Store;
+let image: ImageRecord;
+let scene: GeneratedScene;
+let ctx: ReturnType<typeof createToolContext>;
+const detect = async (input: Record<string, unknown>) => detectInRegionOutput.parse(await detectInRegionTool.handler(detectInRegionInput.parse(input), ctx));
+const addProto = (input: Record<string, unknown>) => addPrototypeTool.handler(addPrototypeInput.parse(input), ctx);
+const gtBox = (o: GeneratedScene['objects'][number]) => ({ x: o.bbox[0], y: o.bbox[1], width: o.bbox[2], height: o.bbox[3] });
+
+beforeAll(async () => {
+  tmp = await makeTempDir();
+  scene = await generateScene(path.join(tmp.dir, 'scenes'), 's', { seed: 11, width: 1536, height: 1536, acquiredAt: '2024-06-03T10:30:00Z' });
+  const config = loadConfig({ cwd: tmp.dir, env: { GEOSCOUT_DATA_DIR: path.join(tmp.dir, 'state') } });
+  store = await Store.open(config.dbUri);
+  image = (await addImages(store, [scene.tiffPath])).added[0]!;
+  ctx = createToolContext(config, async () => store);
+  await ingestImage(store, await ctx.encoder(), image);
+});
+afterAll(async () => {
+  await ctx.close();
+  await store.close();
+  await tmp.cleanup();
+});
+
+describe('detect_in_region', () => {
+  it('finds aircraft by text: boxes on real aircraft, WGS84 polygons, citations, counts, stored detections', async () => {
+    const aircraft = scene.objects.filter((o) => o.class === 'aircraft');
+    expect(aircraft.length).toBeGreaterThan(2);
+    const out = await detect({ image_id: image.image_id, queries: [{ text: 'aircraft' }], threshold: 0.3 });
+    const found = aircraft.filter((o) => out.features.some((f) => boxIou(f.properties.pixel_box, gtBox(o)) >= 0.5));
+    expect(found.length / aircraft.length).toBeGreaterThanOrEqual(0.5);
+    expect(out.counts.aircraft).toBe(out.features.length);
+    const f = out.features[0]!;
+    expect(f.geometry!.coordinates[0]!.length).toBe(5);
+    expect(f.properties).toMatchObject({ image_id: image.image_id, acquired_at: '2024-06-03T10:30:00.000Z', model_version: 'geoscout-mini@1.0.0' });
+    expect(Math.abs(f.properties.lon! - image.center_lon!)).toBeLessThan(0.05);
+    expect((await detectionRows(store, [f.properties.detection_id]))[0]).toMatchObject({ query: 'aircraft', feedback: null });
+    // Same call again: same ids, no duplicate rows.
+    const again = await detect({ image_id: image.image_id, queries: [{ text: 'aircraft' }], threshold: 0.3 });
+    expect(again.features.map((x) => x.properties.detection_id)).toEqual(out.features.map((x) => x.properties.detection_id));
+  });
+
+  it('a WGS84 bbox selects the image and window; a polygon keeps only detections inside it', async () => {
+    const [minLon, minLat, maxLon, maxLat] = [image.min_lon!, image.min_lat!, image.max_lon!, image.max_lat!];
+    const west: [number, number, number, number] = [minLon, minLat, (minLon + maxLon) / 2, maxLat];
+    const out = await detect({ bbox: west, queries: [{ text: 'vehicle' }, { text: 'ship' }], threshold: 0.3 });
+    expect(out.images).toEqual([image.image_id]);
+    expect(out.pixels).toBeLessThan(image.width * image.height * 0.6);
+    for (const f of out.features) expect(f.properties.lon!).toBeLessThanOrEqual(west[2] + 1e-3);
+    expect(Object.keys(out.counts).sort()).toEqual(['ship', 'vehicle']);
+    // Triangle: the west edge and the middle of the east edge.
+    const tri: [number, number][] = [[minLon, minLat], [maxLon, (minLat + maxLat) / 2], [minLon, maxLat], [minLon, minLat]];
+    const inTri = await detect({ polygon: { type: 'Polygon', coordinates: [tri] }, queries: [{ text: 'vehicle' }], threshold: 0.3 });
+    for (const f of inTri.features) {
+      const { lon, lat } = f.properties as { lon: number; lat: number };
+      const half = ((maxLat - minLat) / 2) * (1 - (lon - minLon) / (maxLon - minLon));
+      expect(Math.abs(lat - (minLat + maxLat) / 2)).toBeLessThanOrEqual(half + 1e-4);
+    }
+  });
+
+  it('bad input gets errors that say what to change', async () => {
+    await expect(detect({ image_id: image.image_id, window: { x: 1500, y: 0, width: 100, height: 100 }, queries: [{ text: 'ship' }] })).rejects.toThrow(/outside image/);
+    await expect(detect({ bbox: [100, 10, 101, 11], queries: [{ text: 'ship' }] })).rejects.toThrow(/No catalogued image covers/);
+    await expect(detect({ image_id: image.image_id, queries: [{ text: '  ' }] })).rejects.toThrow(/query is empty/);
+    await expect(detect({ image_id: image.image_id, queries: [{ prototype: 'nope' }] })).rejects.toThrow(/Unknown prototype "nope".*add_prototype/);
+    await expect(detectInRegion(store, await ctx.encoder(), { imageId: image.image_id }, [{ text: 'ship' }], { threshold: 0.5, maxDetections: 10, maxRegionPixels: 1e6 })).rejects.toThrow(/limit per call/);
+  });
+});
+
+describe('prototypes', () => {
+  it('create from boxes, extend with confirmed/rejected detections (new version, feedback stored), use in detection and search', async () => {
+    const tanks = scene.objects.filter((o) => o.class === 'storage_tank' || o.class === 'aircraft').slice(0, 3);
+    const v1 = await addProto({ name: 'parked thing', description: 'large object seen from above', examples: tanks.map((o) => ({ image_id: image.image_id, ...intBox(o) })), mode: 'create' });
+    expect(v1.prototype).toMatchObject({ name: 'parked thing', version: 1, positives: 3, negatives: 0, has_probe: false });
+    expect(v1.prototype.self_check!.n).toBe(3);
+    await expect(addProto({ name: 'parked thing', examples: [], mode: 'create' })).rejects.toThrow(/exists/);
+
+    const dets = await detect({ image_id: image.image_id, queries: [{ prototype: 'parked thing' }], threshold: 0, max_detections: 10 });
+    expect(dets.counts['prototype:parked thing']).toBeGreaterThan(0);
+    const [good, bad] = [dets.features[0]!.properties.detection_id, dets.features[dets.features.length - 1]!.properties.detection_id];
+    const v2 = await addProto({ name: 'parked thing', examples: [{ detection_id: good }], negatives: [{ detection_id: bad }] });
+    expect(v2.prototype).toMatchObject({ version: 2, positives: 4, negatives: 1 });
+    const rows = await detectionRows(store, [good, bad]);
+    expect(rows.find((r) => r.detection_id === good)).toMatchObject({ feedback: 'confirmed', prototype: 'parked thing' });
+    expect(rows.find((r) => r.detection_id === bad)).toMatchObject({ feedback: 'rejected' });
+
+    const listed = await listPrototypesTool.handler(listPrototypesInput.parse({}), ctx);
+    expect(listed.prototypes.map((p) => `${p.name}@${p.version}`)).toEqual(['parked thing@2']);
+    const hits = await searchTilesTool.handler(searchTilesInput.parse({ prototype: 'parked thing', limit: 3 }), ctx);
+    expect(hits.hits.length).toBe(3);
+  });
+
+  it('five positives fit a probe; bad examples get clear errors', async () => {
+    const cars = scene.objects.filter((o) => o.class === 'vehicle').slice(0, 6);
+    const p = await addProto({ name: 'car', examples: cars.map((o) => ({ image_id: image.image_id, ...intBox(o) })) });
+    expect(p.prototype.has_probe).toBe(true);
+    expect(p.prototype.self_check!.auc).toBeGreaterThan(0.6);
+    await expect(addProto({ name: 'empty' })).rejects.toThrow(/needs at least one example/);
+    const tileId = `${image.image_id}/geoscout-mini@1.0.0/L0/0_0_128`;
+    await expect(addProto({ name: 'x', examples: [{ tile_id: tileId, box: { x: 200, y: 10, width: 10, height: 10 } }] })).rejects.toThrow(/outside tile/);
+    await expect(addProto({ name: 'x', examples: [{ tile_id: 'garbage' }] })).rejects.toThrow(/not a tile id/);
+    await expect(addProto({ name: 'x', examples: [{ detection_id: 'det_missing' }] })).rejects.toThrow(/No stored detection/);
+  });
+});
+
+function intBox(o: GeneratedScene['objects'][number]) {
+  const x = Math.max(0, Math.floor(o.bbox[0])), y = Math.max(0, Math.floor(o.bbox[1]));
+  return { x, y, width: Math.max(1, Math.ceil(o.bbox[2])), height: Math.max(1, Math.ceil(o.bbox[3])) };
+}
