@@ -11,6 +11,8 @@ import { trainCommand } from './commands/train.js';
 import { mcpCommand } from './commands/mcp.js';
 import { serveCommand } from './commands/serve.js';
 import { evalCommand } from './commands/eval.js';
+import { detectCommand } from './commands/detect.js';
+import { prototypesCommand } from './commands/prototypes.js';
 import { action, printJson } from './cli-context.js';
 
 /** Builds the `geoscout` command tree (exported so tests can drive it in-process). */
@@ -26,6 +28,8 @@ export function buildCli(): Command {
   program.addCommand(modelsCommand());
   program.addCommand(ingestCommand());
   program.addCommand(searchCommand());
+  program.addCommand(detectCommand());
+  program.addCommand(prototypesCommand());
   program.addCommand(synthCommand());
   program.addCommand(demoCommand());
   program.addCommand(jobsCommand());

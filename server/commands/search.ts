@@ -10,6 +10,7 @@ export function searchCommand(): Command {
     .argument('[text]', 'what to look for, e.g. "a ship under way"')
     .option('--image <path...>', 'example image file(s)')
     .option('--window <image_id,x,y,w,h>', 'a window of a catalogued image as the example')
+    .option('-p, --prototype <name>', 'search with a prototype (prototypes list)')
     .option('--not <text...>', 'descriptions of what not to return')
     .option('--bbox <minLon,minLat,maxLon,maxLat>', 'WGS84 area')
     .option('--from <iso>', 'acquired at or after')
@@ -19,12 +20,13 @@ export function searchCommand(): Command {
     .option('--model <model>', 'model id or id@version')
     .option('--json', 'print the structured result')
     .action(
-      action(async (ctx, text: string | undefined, o: { image?: string[]; window?: string; not?: string[]; bbox?: string; from?: string; to?: string; sensor?: string[]; limit: number; model?: string; json?: boolean }) => {
+      action(async (ctx, text: string | undefined, o: { image?: string[]; window?: string; prototype?: string; not?: string[]; bbox?: string; from?: string; to?: string; sensor?: string[]; limit: number; model?: string; json?: boolean }) => {
         const win = o.window?.split(',');
         const input = searchTilesInput.parse({
           ...(text !== undefined ? { text } : {}),
           images: [...(o.image ?? []).map((p) => ({ path: p })), ...(win ? [{ image_id: win[0], x: Number(win[1]), y: Number(win[2]), width: Number(win[3]), height: Number(win[4]) }] : [])],
           ...(o.not ? { negative_texts: o.not } : {}),
+          ...(o.prototype ? { prototype: o.prototype } : {}),
           ...(o.bbox ? { bbox: parseNumberList(o.bbox, 4, '--bbox') } : {}),
           ...(o.from ? { from: o.from } : {}),
           ...(o.to ? { to: o.to } : {}),
