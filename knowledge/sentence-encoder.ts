@@ -75,7 +75,7 @@ export class SentenceEncoder {
     const L = Math.max(...seqs.map((s) => s.length));
     const ids = new BigInt64Array(texts.length * L);
     const mask = new BigInt64Array(texts.length * L);
-    seqs.forEach((s, r) => s.forEach((id, j) => {
+    seqs.forEach((s: number[], r) => s.forEach((id: number, j: number) => {
       ids[r * L + j] = BigInt(id);
       mask[r * L + j] = 1n;
     }));

@@ -54,8 +54,13 @@ export function findObject(type: ObjectType, nth = 0): { plan: ScenePlan; object
   throw new Error(`no ${type} #${nth} in the corpus seeds`);
 }
 
-function chipWindow(o: PlannedObject): number {
-  return Math.max(48, Math.round(Math.max(o.bbox[2], o.bbox[3]) / 0.6));
+/**
+ * Chip window in scene pixels: fixed 192 px at the scene's 0.5 m GSD, the framing the
+ * shipped encoder was trained on (fixed-size chips centred on the object), so a big ship
+ * fills the chip and a tug sits in its water context.
+ */
+function chipWindow(_o: PlannedObject): number {
+  return 192;
 }
 
 /** An RGB chip (PNG) of the `nth` object of a type, the object filling about 60% of the side. */
