@@ -29,6 +29,7 @@ export interface Comparison {
 const FIGURES: { key: keyof RunSummary; higher: boolean }[] = [
   { key: 'pass_rate', higher: true },
   { key: 'mean_ranking_ap', higher: true },
+  { key: 'mean_ranking_p10', higher: true },
   { key: 'mean_detection_ap50', higher: true },
   { key: 'count_mae', higher: false },
   { key: 'location_median_m', higher: false },

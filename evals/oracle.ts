@@ -122,6 +122,8 @@ export function lonLatOf(item: unknown): [number, number] | undefined {
   const bb = o.best_box as { lon?: number | null; lat?: number | null } | null | undefined;
   if (bb && typeof bb.lon === 'number' && typeof bb.lat === 'number') return [bb.lon, bb.lat];
   if (typeof o.lon === 'number' && typeof o.lat === 'number') return [o.lon, o.lat];
+  const props = o.properties as { lon?: unknown; lat?: unknown } | undefined;
+  if (o.type === 'Feature' && typeof props?.lon === 'number' && typeof props.lat === 'number') return [props.lon, props.lat];
   const c = o.center as { lon?: number; lat?: number } | null | undefined;
   if (c && typeof c.lon === 'number' && typeof c.lat === 'number') return [c.lon, c.lat];
   const g = (o.type === 'Feature' ? o.geometry : 'coordinates' in o ? o : undefined) as { type: string; coordinates: unknown } | undefined | null;

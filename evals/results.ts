@@ -42,6 +42,8 @@ export interface RunSummary {
   location_median_m: number | null;
   /** Mean ranking AP / detection AP50 over tasks with metrics. */
   mean_ranking_ap: number | null;
+  /** Mean share of the top 10 ranked hits near a true object. */
+  mean_ranking_p10: number | null;
   mean_detection_ap50: number | null;
   latency_p50_ms: number;
   latency_p95_ms: number;
@@ -94,6 +96,7 @@ export function summarise(tasks: TaskResult[]): RunSummary {
     count_mae: meanOrNull(errs('number')),
     location_median_m: loc.length ? median(loc) : null,
     mean_ranking_ap: meanOrNull(metric('ranking')),
+    mean_ranking_p10: meanOrNull(tasks.flatMap((t) => t.metrics.filter((m) => m.p_at_10 !== undefined).map((m) => m.p_at_10!))),
     mean_detection_ap50: meanOrNull(metric('detection')),
     latency_p50_ms: pct(0.5),
     latency_p95_ms: pct(0.95),

@@ -30,7 +30,7 @@ export async function renderHtml(run: RunRecord, runDir: string): Promise<string
     if (c.length) parts.push(`<figure><figcaption>Precision–recall, ${kind === 'ranking' ? 'ranked search hits' : 'detections (IoU 0.5)'}</figcaption>${prCurvesSvg(c)}</figure>`);
   }
   parts.push('</div>');
-  parts.push(`<table><tr><th>counting MAE</th><th>median location error</th><th>mean ranking AP</th><th>mean detection AP50</th><th>latency p50 / p95</th><th>tokens</th></tr><tr><td>${fmt(s.count_mae)}</td><td>${fmt(s.location_median_m, 0)} m</td><td>${fmt(s.mean_ranking_ap, 3)}</td><td>${fmt(s.mean_detection_ap50, 3)}</td><td>${s.latency_p50_ms.toFixed(0)} / ${s.latency_p95_ms.toFixed(0)} ms</td><td>${s.tokens ?? '–'}</td></tr></table>`);
+  parts.push(`<table><tr><th>counting MAE</th><th>median location error</th><th>mean ranking AP / P@10</th><th>mean detection AP50</th><th>latency p50 / p95</th><th>tokens</th></tr><tr><td>${fmt(s.count_mae)}</td><td>${fmt(s.location_median_m, 0)} m</td><td>${fmt(s.mean_ranking_ap, 3)} / ${fmt(s.mean_ranking_p10, 3)}</td><td>${fmt(s.mean_detection_ap50, 3)}</td><td>${s.latency_p50_ms.toFixed(0)} / ${s.latency_p95_ms.toFixed(0)} ms</td><td>${s.tokens ?? '–'}</td></tr></table>`);
   const bad = run.tasks.filter((t) => t.status === 'fail' || t.status === 'error');
   parts.push(`<h2>Failures (${bad.length})</h2><div class="cards">`);
   for (const t of bad) {

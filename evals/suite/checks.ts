@@ -91,7 +91,8 @@ function asNumber(a: Answer): number | undefined {
   if (Array.isArray(a)) return a.length;
   if (a === null || a === undefined) return 0;
   if (typeof a === 'string') {
-    const m = /-?\d+(?:\.\d+)?/.exec(a.replace(/(\d),(\d{3})/g, '$1$2'));
+    // Numbers inside identifiers (img_2cea…, tile ids) are not answers.
+    const m = /(?<![\w.])-?\d+(?:\.\d+)?/.exec(a.replace(/(\d),(\d{3})/g, '$1$2'));
     if (m) return Number(m[0]);
     if (NONE_WORDS.test(a)) return 0;
   }
