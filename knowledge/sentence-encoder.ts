@@ -93,3 +93,26 @@ export class SentenceEncoder {
     await this.session.release();
   }
 }
+
+const shared = new Map<string, Promise<SentenceEncoder>>();
+
+/**
+ * One encoder per model directory for the whole process (tools run many queries; a
+ * session costs ~100 ms to open). `closeSharedSentenceEncoders()` releases them.
+ */
+export function sharedSentenceEncoder(dir = process.env.GEOSCOUT_TEXT_MODEL_DIR || DEFAULT_TEXT_MODEL_DIR): Promise<SentenceEncoder> {
+  let e = shared.get(dir);
+  if (!e) {
+    e = SentenceEncoder.open(dir);
+    e.catch(() => shared.delete(dir));
+    shared.set(dir, e);
+  }
+  return e;
+}
+
+/** Closes the shared encoders; safe to call twice. */
+export async function closeSharedSentenceEncoders(): Promise<void> {
+  const all = [...shared.values()];
+  shared.clear();
+  for (const e of all) await (await e.catch(() => null))?.close();
+}

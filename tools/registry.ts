@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { getJobTool } from './get-job.js';
+import { getDocumentContextTool } from './get-document-context.js';
 import { addPrototypeTool } from './add-prototype.js';
 import { detectInRegionTool } from './detect-in-region.js';
 import { getTileImageTool } from './get-tile-image.js';
@@ -16,4 +17,5 @@ type AnyTool = ToolDefinition<z.ZodTypeAny, z.ZodTypeAny>;
 export const TOOLS: AnyTool[] = [
   listImagesTool as unknown as AnyTool,
   searchTilesTool as unknown as AnyTool, getTileImageTool as unknown as AnyTool,
-  ingestImagesTool as unknown as AnyTool, getJobTool as unknown as AnyTool, launchRetrainingTool as unknown as AnyTool];
+  ingestImagesTool as unknown as AnyTool, getJobTool as unknown as AnyTool, launchRetrainingTool as unknown as AnyTool,
+  getDocumentContextTool as unknown as AnyTool];
