@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { GeoscoutError } from '../../core/errors.js';
 import { getImage, listImages, type ImageRecord } from '../catalog/catalog.js';
+import { sqlString } from '../index/store.js';
+import { tilesSchema, tilesTableName } from '../index/tiles-table.js';
 import { ingestImage, type IngestProgress } from '../ingest/ingest-image.js';
 import { ModelRegistry } from '../models/registry.js';
 import type { JobContext } from './job-context.js';
@@ -58,6 +60,21 @@ function summary(r: { modelVersion: string; images: IngestProgress[] }): Record<
   };
 }
 
+/**
+ * Images that have tiles of the currently active version of `modelId`: what a re-embed
+ * must cover so searches switch over without losing images (catalogued images that were
+ * never ingested stay that way).
+ */
+async function embeddedImages(ctx: JobContext, modelId: string): Promise<ImageRecord[]> {
+  const active = await new ModelRegistry(ctx.config.dataDir).resolve(ctx.config.models.active);
+  const name = tilesTableName(modelId);
+  if (active.manifest.id !== modelId || !(await ctx.store.tableNames()).includes(name)) return imagesFor(ctx, undefined);
+  const mv = `${active.manifest.id}@${active.manifest.version}`;
+  const t = await ctx.store.tableWithSchema(name, tilesSchema(active.manifest.embed_dim, active.manifest.image.patch_grid && active.manifest.image.outputs.patch_embeds ? active.manifest.image.patch_grid[0] * active.manifest.image.patch_grid[1] : 0));
+  const ids = new Set((await t.query().where(`model_version = ${sqlString(mv)}`).select(['image_id']).toArray()).map((r) => String((r as { image_id: string }).image_id)));
+  return (await imagesFor(ctx, undefined)).filter((r) => ids.has(r.image_id));
+}
+
 /** The `ingest` job. */
 export async function runIngestJob(ctx: JobContext): Promise<Record<string, unknown>> {
   const p = IngestParams.parse(ctx.job.params);
@@ -77,7 +94,7 @@ export async function runReEmbedJob(ctx: JobContext): Promise<Record<string, unk
   const reg = new ModelRegistry(ctx.config.dataDir);
   const target = await reg.resolve(p.model);
   const mv = `${target.manifest.id}@${target.manifest.version}`;
-  const images = await imagesFor(ctx, p.image_ids);
+  const images = p.image_ids ? await imagesFor(ctx, p.image_ids) : await embeddedImages(ctx, target.manifest.id);
   const res = await embedAll(ctx, images, mv, p.batch_size);
   let activated = false;
   if (p.activate) {

@@ -91,6 +91,13 @@ export async function buildDatasetManifest(store: Store, dir: string, examples: 
       counts.replay++;
     }
     counts.train += counts.replay;
+    // A handful of new examples among hundreds of replay chips would barely move the
+    // model: repeat them (each repeat gets its own augmentation) up to a quarter of the rows.
+    const own = rows.train.length - counts.replay;
+    const repeat = own > 0 ? Math.min(8, Math.max(1, Math.round(counts.replay / (3 * own)))) : 1;
+    const ownRows = rows.train.slice(0, own);
+    for (let r = 1; r < repeat; r++) rows.train.push(...ownRows);
+    counts.train += own * (repeat - 1);
   }
   const train = path.join(dir, 'train.jsonl'), held = path.join(dir, 'heldout.jsonl');
   const trainText = rows.train.join('\n') + '\n', heldText = rows.heldout.join('\n') + (rows.heldout.length ? '\n' : '');
