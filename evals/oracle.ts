@@ -102,7 +102,9 @@ export function extractAnswer(x: Extractor, outputs: Record<string, unknown>): u
       let best = -Infinity, label: string | null = null;
       x.steps.forEach((s, i) => {
         const v = getPath(out(s), x.path);
-        if (typeof v === 'number' && v > best) { best = v; label = x.labels[i] ?? null; }
+        const ref = x.relative_to?.[i] !== undefined ? getPath(out(x.relative_to[i]!), x.path) : 0;
+        if (typeof v !== 'number' || typeof ref !== 'number') return;
+        if (v - ref > best) { best = v - ref; label = x.labels[i] ?? null; }
       });
       return label;
     }

@@ -5,7 +5,7 @@
  * file. `geoscout eval suite synth --out evals/suites/synthetic-world.yaml`.
  *
  * Tolerances: locations within 150 m (a level-1 tile is 192 m; ships are up to 330 m
- * long); counts within max(2, 30 %) (the detector sees the tile grid, not the truth);
+ * long); counts within max(1, 30 %) (the detector sees the tile grid, not the truth);
  * "none" questions are asked about areas the truth proves empty.
  */
 import { planScene } from '../pipeline/synth/generate-scene.js';
@@ -71,7 +71,7 @@ function sceneTasks(s: WorldScene): Task[] {
     tasks.push({
       id: `${s.name}.count.${cls}`, question: `How many ${cls.replace('_', ' ')}s are visible in scene ${s.name}?`,
       tags: ['count'], scope, expected_tools: ['detect_in_region'],
-      expected: [{ type: 'number', value: n, tolerance: 2, rel_tolerance: 0.3 }],
+      expected: [{ type: 'number', value: n, tolerance: 1, rel_tolerance: 0.3 }],
       oracle: { steps: [{ id: 'd', tool: 'detect_in_region', input: { image_id: '{{scope.images.0}}', queries: [{ text: TEXT[cls] }], threshold: 0.5, max_detections: 500 } }], answer: { kind: 'value', step: 'd', path: `counts.${TEXT[cls]}` } },
       metrics: [{ kind: 'detection', step: 'd', path: 'features', truth_boxes: list.map((o) => o.bbox.map((v) => Math.round(v * 10) / 10) as [number, number, number, number]), iou: 0.5 }],
     });
@@ -88,6 +88,8 @@ function sceneTasks(s: WorldScene): Task[] {
       tags: ['identify'], scope: { images: [s.name], bbox }, expected_tools: ['search_tiles', 'get_tile_image'],
       expected: [{ type: 'exact', value: o.class }],
       oracle: {
+        // Highest raw score wins. (Subtracting each query's best score over the whole scene,
+        // `relative_to`, was tried and got 4/6 right instead of 5/6 with geoscout-mini.)
         steps: IDENTIFY_CLASSES.map((c) => ({ id: `q_${c}`, tool: 'search_tiles', input: { text: TEXT[c], image_ids: '{{scope.images}}', bbox: '{{scope.bbox}}', limit: 1 } })),
         answer: { kind: 'argmax', steps: IDENTIFY_CLASSES.map((c) => `q_${c}`), labels: IDENTIFY_CLASSES, path: 'hits.0.score' },
       },

@@ -64,6 +64,7 @@ export const extractorSchema = z.discriminatedUnion('kind', [
     steps: z.array(z.string()).min(2),
     labels: z.array(z.string()).describe('answer for each step, same order'),
     path: z.string().default('hits.0.score').describe('number compared across steps (missing = −∞)'),
+    relative_to: z.array(z.string()).optional().describe('steps (same order) whose value at path is subtracted first, e.g. the same query without the area filter: compares how close each query gets to its own best match, not raw scores of different texts'),
   }).strict(),
 ]);
 
