@@ -13,6 +13,7 @@ import { serveCommand } from './commands/serve.js';
 import { evalCommand } from './commands/eval.js';
 import { detectCommand } from './commands/detect.js';
 import { prototypesCommand } from './commands/prototypes.js';
+import { docsCommand } from './commands/docs.js';
 import { action, printJson } from './cli-context.js';
 
 /** Builds the `geoscout` command tree (exported so tests can drive it in-process). */
@@ -37,6 +38,7 @@ export function buildCli(): Command {
   program.addCommand(mcpCommand());
   program.addCommand(serveCommand());
   program.addCommand(evalCommand());
+  program.addCommand(docsCommand());
   program
     .command('config')
     .description('print the effective configuration (file + environment + defaults)')
