@@ -4,8 +4,11 @@
  * - text→tile: success@10 ("R@10": a tile holding an object of the class is in the top
  *   10) and P@10 (share of the top 10 that hold one), per scene, averaged;
  * - image→tile P@10: query with object chips cut from another scene (seed 41000);
+ * - text→tile AP@10 (mAP over scenes; normalised by min(10, relevant tiles returned in
+ *   the top 100)) and nDCG@10 with gain = objects of the class in the tile;
  * - best box: share of relevant text hits whose best box has IoU ≥ 0.3 with an object
  *   of the class in that tile.
+ * All figures come from evals/metrics (the library the eval runner uses).
  * A tile "holds" an object when the object's centre lies inside the tile window.
  * Env: BENCH_SCENES (default 4), BENCH_SIZE (default 2048).
  */
@@ -20,7 +23,7 @@ import { generateScene, type GeneratedScene, type SceneObject } from '../pipelin
 import { createToolContext } from '../tools/context.js';
 import { searchTilesInput, searchTilesTool } from '../tools/search-tiles.js';
 import { contains, iou, type XYWH } from './metrics/boxes.js';
-import { mean, precisionAtK, successAtK } from './metrics/retrieval.js';
+import { averagePrecision, mean, ndcgAtK, precisionAtK, successAtK } from './metrics/retrieval.js';
 
 const N = Number(process.env.BENCH_SCENES ?? 4);
 const SIZE = Number(process.env.BENCH_SIZE ?? 2048);
@@ -51,14 +54,19 @@ async function main() {
       searchable.find((s) => s.imageId === imageId)!.scene.objects.filter((o) => o.class === cls && contains([w.x, w.y, w.width, w.height], o.cx, o.cy));
 
     console.log(`\nSearch quality, ${enc.modelVersion}, ${N} held-out scenes (seeds 41001–${41000 + N}, ${SIZE}² at 0.5 m)`);
-    console.log('class     text→tile R@10  text→tile P@10  image→tile P@10  best box IoU≥0.3  (relevant hits)');
+    console.log('class     text→tile R@10  text→tile P@10  text→tile mAP@10  text→tile nDCG@10  image→tile P@10  best box IoU≥0.3  (relevant hits)');
     for (const { cls, text } of CLASSES) {
-      const success: number[] = [], prec: number[] = [], boxHits: boolean[] = [];
+      const success: number[] = [], prec: number[] = [], aps: number[] = [], ndcgs: number[] = [], boxHits: boolean[] = [];
       for (const s of searchable) {
-        const out = await searchTilesTool.handler(searchTilesInput.parse({ text, image_ids: [s.imageId], limit: 10 }), ctx);
-        const rel = out.hits.map((h) => holds(h.image_id, h.window, cls).length > 0);
+        // 100 hits: the deeper list gives AP and nDCG their ideal ordering; P/R use the top 10.
+        const deep = await searchTilesTool.handler(searchTilesInput.parse({ text, image_ids: [s.imageId], limit: 100 }), ctx);
+        const out = { ...deep, hits: deep.hits.slice(0, 10) };
+        const gains = deep.hits.map((h) => holds(h.image_id, h.window, cls).length);
+        const rel = gains.slice(0, 10).map((g) => g > 0);
         success.push(successAtK(rel, 10));
         prec.push(precisionAtK(rel, 10));
+        aps.push(averagePrecision(rel, Math.min(10, gains.filter((g) => g > 0).length)));
+        ndcgs.push(ndcgAtK(gains.map((g) => Math.min(g, 3)), 10));
         for (const h of out.hits) {
           const objs = holds(h.image_id, h.window, cls);
           if (objs.length && h.best_box) boxHits.push(Math.max(...objs.map((o) => iou([h.best_box!.x, h.best_box!.y, h.best_box!.width, h.best_box!.height], o.bbox as XYWH))) >= 0.3);
@@ -75,7 +83,7 @@ async function main() {
         imgPrec.push(precisionAtK(out.hits.map((h) => holds(h.image_id, h.window, cls).length > 0), 10));
       }
       const box = boxHits.length ? boxHits.filter(Boolean).length / boxHits.length : NaN;
-      console.log(`${cls.padEnd(10)}${mean(success).toFixed(2).padEnd(16)}${mean(prec).toFixed(2).padEnd(16)}${mean(imgPrec).toFixed(2).padEnd(17)}${box.toFixed(2).padEnd(18)}(${boxHits.length})`);
+      console.log(`${cls.padEnd(10)}${mean(success).toFixed(2).padEnd(16)}${mean(prec).toFixed(2).padEnd(16)}${mean(aps).toFixed(2).padEnd(18)}${mean(ndcgs).toFixed(2).padEnd(19)}${mean(imgPrec).toFixed(2).padEnd(17)}${box.toFixed(2).padEnd(18)}(${boxHits.length})`);
     }
   } finally {
     await ctx.close();
