@@ -51,7 +51,11 @@ export function removeAnnotations(img: RgbImage): RgbImage {
   const red = (i: number) => data[i]! > 150 && data[i]! > 2 * data[i + 1]! && data[i]! > 2 * data[i + 2]!;
   const mask = new Uint8Array(W * H);
   let n = 0;
-  for (let p = 0; p < W * H; p++) if (red(p * 3)) (mask[p] = 1), n++;
+  for (let p = 0; p < W * H; p++) {
+    if (!red(p * 3)) continue;
+    mask[p] = 1;
+    n++;
+  }
   if (n === 0) return img;
   const out = Uint8Array.from(data);
   const R = 4;
