@@ -81,7 +81,7 @@ describe.skipIf(!!unavailable)('slurm backend on a local cluster', () => {
     let maxDiff = 0;
     for (const [id, v] of a) v.forEach((x, i) => (maxDiff = Math.max(maxDiff, Math.abs(x - b.get(id)![i]!))));
     expect(maxDiff).toBeLessThan(1e-4);
-  });
+  }, 300_000);
 
   it('a training job runs through sbatch + srun + torchrun and evaluates like the local one', async () => {
     const params = { sources: { prototypes: false, detections: false, coco: scenes[0]!.cocoPath }, replay_seeds: [], benchmark_seeds: [9100], epochs: 1, batch_size: 16 };
@@ -98,7 +98,7 @@ describe.skipIf(!!unavailable)('slurm backend on a local cluster', () => {
     expect(s.map((r) => `${r.set}/${r.metric}`)).toEqual(l.map((r) => `${r.set}/${r.metric}`));
     for (const [i, r] of l.entries()) if (r.candidate !== null) expect(Math.abs(s[i]!.candidate! - r.candidate)).toBeLessThan(1.5);
     expect(res.slurm!.result!.registered).toBe(res.local!.result!.registered);
-  });
+  }, 600_000);
 
   it('generated scripts for a 4-GPU-per-node cluster pass sbatch --test-only where the hardware allows', async () => {
     const s = configFor('slurm').jobs.slurm;

@@ -127,7 +127,7 @@ describe('launch_retraining end to end (local backend)', () => {
     expect(after.message).toMatch(/worker process \d+ is gone/);
     expect((await reg.list()).map((m) => `${m.modelVersion}:${m.active}`)).toEqual(before.models);
     expect(await tileStats('geoscout-mini@1.0.0')).toEqual(before.tiles);
-  });
+  }, 300_000);
 
   it('teaches a withheld class: trains, evaluates, registers, re-embeds, and search improves', async () => {
     const t0 = Date.now();
@@ -157,5 +157,5 @@ describe('launch_retraining end to end (local backend)', () => {
     expect(after.metrics['R@10']).toBeGreaterThanOrEqual(base.metrics['R@10']);
     // The old version's vectors are still there, unchanged (searches could use them until the switch).
     expect(await tileStats('geoscout-mini@1.0.0')).toEqual(parentTiles);
-  });
+  }, 600_000);
 });
