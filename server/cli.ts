@@ -10,6 +10,7 @@ import { jobsCommand } from './commands/jobs.js';
 import { trainCommand } from './commands/train.js';
 import { mcpCommand } from './commands/mcp.js';
 import { serveCommand } from './commands/serve.js';
+import { askCommand, chatCommand } from './commands/chat.js';
 import { evalCommand } from './commands/eval.js';
 import { detectCommand } from './commands/detect.js';
 import { prototypesCommand } from './commands/prototypes.js';
@@ -37,6 +38,8 @@ export function buildCli(): Command {
   program.addCommand(trainCommand());
   program.addCommand(mcpCommand());
   program.addCommand(serveCommand());
+  program.addCommand(chatCommand());
+  program.addCommand(askCommand());
   program.addCommand(evalCommand());
   program.addCommand(docsCommand());
   program

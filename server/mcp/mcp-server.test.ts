@@ -50,7 +50,7 @@ beforeAll(async () => {
   const app = createHttpApp({ context: fx.context, tools: [...TOOLS, slowTool as unknown as AnyTool], token: TOKEN, allowedHosts: ['127.0.0.1', 'localhost'], allowedOrigins: [] });
   const { server, port } = await listen(app.app, '127.0.0.1', 0);
   http = { url: new URL(`http://127.0.0.1:${port}/mcp`), close: async () => { server.closeAllConnections(); await new Promise((r) => server.close(r)); await app.close(); } };
-  tileId = (await TOOLS.find((t) => t.name === 'search_tiles')!.handler({ text: 'a ship', limit: 1 }, fx.context)).hits[0].tile_id;
+  tileId = ((await TOOLS.find((t) => t.name === 'search_tiles')!.handler({ text: 'a ship', limit: 1 }, fx.context)) as { hits: { tile_id: string }[] }).hits[0]!.tile_id;
 });
 afterAll(async () => {
   await http?.close();
