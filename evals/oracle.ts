@@ -144,7 +144,8 @@ export function collectCitations(values: unknown[]): Citation[] {
     if (Array.isArray(v)) { for (const x of v) walk(x, depth + 1); return; }
     const o = v as Record<string, unknown>;
     if (typeof o.tile_id === 'string') add({ kind: 'tile', id: o.tile_id });
-    if (typeof o.doc_id === 'string' && typeof o.page === 'number') add({ kind: 'page', id: `${o.doc_id}#p${o.page}` });
+    // Pages are cited by file name when known (readable, and stable across re-ingests).
+    if (typeof o.doc_id === 'string' && typeof o.page === 'number') add({ kind: 'page', id: `${typeof o.file === 'string' ? o.file.split(/[\\/]/).pop() : o.doc_id}#p${o.page}` });
     if (typeof o.image_id === 'string') add({ kind: 'image', id: o.image_id });
     for (const x of Object.values(o)) walk(x, depth + 1);
   };

@@ -105,6 +105,7 @@ export async function runSuite(suite: Suite, opts: RunOptions): Promise<RunRecor
   } finally {
     await ctx.close();
     await ownStore?.close();
+    if (suite.world?.documents) await import('../knowledge/sentence-encoder.js').then((m) => m.closeSharedSentenceEncoders()).catch(() => undefined);
   }
 }
 

@@ -11,7 +11,8 @@
 import { planScene } from '../pipeline/synth/generate-scene.js';
 import { planGeoref } from '../pipeline/synth/outputs.js';
 import type { SceneObject } from '../pipeline/synth/plan-types.js';
-import { TYPES } from '../pipeline/synth/catalog.js';
+import { TYPES, type ObjectType } from '../pipeline/synth/catalog.js';
+import { AIRCRAFT_SECTIONS, lengthQuestion, noun, SCANNED_PAGE, SHIP_SECTIONS } from '../knowledge/corpus/content.js';
 import type { Suite, Task } from './suite/schema.js';
 
 type WorldScene = NonNullable<Suite['world']>['scenes'][number];
@@ -38,7 +39,7 @@ export function buildSynthSuite(): Suite {
     name: 'synthetic-world',
     version: '1',
     description: 'Analyst questions over three generated coastal scenes and a generated document corpus; expected answers are the generators\' ground truth. Regenerate with `geoscout eval suite synth`.',
-    world: { scenes: SYNTH_WORLD, documents: { seed: 9100 } },
+    world: { scenes: SYNTH_WORLD, documents: { corpus: 'generated' } },
     defaults: { timeout_s: 60 },
     tasks,
   };
@@ -181,18 +182,25 @@ function catalogTasks(): Task[] {
   ];
 }
 
-/** Document look-ups against the generated corpus (reference sheets built from the same type catalogue). */
+/**
+ * Document look-ups against the generated corpus (knowledge/corpus): the length fact of
+ * a section ("between A and B metres long"), a recognition cue asked without naming the
+ * type, and the scanned (OCR-only) page. The answer is the top passage; the right
+ * document's page must be cited.
+ */
 function documentTasks(): Task[] {
-  const lookups: { type: keyof typeof TYPES; ask: string }[] = [
-    { type: 'wide_body', ask: 'How long is a wide-body airliner, according to the reference documents?' },
-    { type: 'container_ship', ask: 'What length range do the documents give for container ships?' },
-    { type: 'floating_roof_tank', ask: 'What diameter can a floating-roof storage tank have?' },
-    { type: 'fighter', ask: 'What does the documentation say about fighter jet wingspans?' },
-    { type: 'tug', ask: 'Find the document page describing tugs.' },
+  const doc = (id: string, question: string, file: string, mustContain: string): Task => ({
+    id: `docs.${id}`, question: `${question} Cite the document page.`, tags: ['document'], expected_tools: ['get_document_context'], scope: {},
+    expected: [{ type: 'contains', text: mustContain }, { type: 'citation', kind: 'page', min: 1, match: `^${file.replace(/\./g, '\\.')}#p\\d+$` }],
+    oracle: { steps: [{ id: 'k', tool: 'get_document_context', input: { query: question, max_passages: 3, max_figures: 0, include_thumbnails: false } }], answer: { kind: 'value', step: 'k', path: 'passages.0.text' } },
+  });
+  const range = (t: ObjectType) => `between ${TYPES[t].length[0]} and ${TYPES[t].length[1]} metres`;
+  return [
+    ...(['container_ship', 'tug'] as const).map((t) => doc(`length.${t}`, lengthQuestion(t), 'maritime-guide.pdf', range(t))),
+    ...(['wide_body', 'helicopter'] as const).map((t) => doc(`length.${t}`, lengthQuestion(t), 'airfield-handbook.pdf', range(t))),
+    doc('length.truck', lengthQuestion('truck'), 'vehicle-notes.pdf', range('truck')),
+    doc('cue.tanker', SHIP_SECTIONS.find((x) => x.type === 'tanker')!.question, 'maritime-guide.pdf', noun('tanker')),
+    doc('cue.military_transport', AIRCRAFT_SECTIONS.find((x) => x.type === 'military_transport')!.question, 'airfield-handbook.pdf', noun('military_transport')),
+    doc('scanned.speed-limit', SCANNED_PAGE.question, 'vehicle-notes.pdf', 'six knots'),
   ];
-  return lookups.map(({ type, ask }) => ({
-    id: `docs.${type}`, question: `${ask} Cite the page.`, tags: ['document'], expected_tools: ['get_document_context'], scope: {},
-    expected: [{ type: 'contains', text: TYPES[type].noun.split(' ').slice(-1)[0]! }, { type: 'citation', kind: 'page', min: 1 }],
-    oracle: { steps: [{ id: 'k', tool: 'get_document_context', input: { query: `${TYPES[type].noun} size` } }], answer: { kind: 'value', step: 'k', path: 'passages.0.text' } },
-  }));
 }

@@ -7,7 +7,7 @@
  * ingest are idempotent and resumable. A suite without a world runs on the configured store.
  */
 import { createHash } from 'node:crypto';
-import { access, mkdir } from 'node:fs/promises';
+import { access, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../core/config.js';
 import { GeoscoutError, throwIfAborted } from '../core/errors.js';
@@ -70,26 +70,41 @@ export async function prepareWorld(
   }
   const world: PreparedWorld = { dir, dbUri: store.uri, scenes };
   if (suite.world?.documents) {
-    const why = await prepareDocuments(suite.world.documents, dir, store, opts.signal);
+    opts.onProgress?.('generating and indexing the document corpus');
+    const why = await prepareDocuments(dir, store, encoder, opts.signal);
     if (why) world.documentsUnavailable = why;
   }
   return world;
 }
 
 /**
- * The generated PDF corpus comes from knowledge/corpus (another module). It is loaded
- * lazily so suites without documents never depend on it; when it is missing, document
- * tasks are skipped with this reason instead of failing.
+ * The generated PDF corpus (knowledge/corpus) indexed with the knowledge ingest into the
+ * world's database. Loaded lazily so suites without documents never pay for the
+ * sentence model or OCR; when anything is missing, document tasks are skipped with
+ * the returned reason instead of failing. Generation is skipped when truth.json exists;
+ * the ingest is idempotent (documents are keyed by their bytes).
  */
-async function prepareDocuments(docs: { seed: number; count?: number | undefined }, dir: string, store: Store, signal?: AbortSignal): Promise<string | undefined> {
-  const spec = '../knowledge/corpus/eval-corpus.js';
+async function prepareDocuments(dir: string, store: Store, encoder: ClipEncoder, signal?: AbortSignal): Promise<string | undefined> {
+  const outDir = path.join(dir, 'documents');
   try {
-    const mod = (await import(/* @vite-ignore */ spec)) as { buildEvalCorpus?: (o: { outDir: string; store: Store; seed: number; count?: number; signal?: AbortSignal }) => Promise<unknown> };
-    if (typeof mod.buildEvalCorpus !== 'function') return 'document corpus not available (knowledge/corpus/eval-corpus.ts has no buildEvalCorpus)';
-    await mod.buildEvalCorpus({ outDir: path.join(dir, 'documents'), store, seed: docs.seed, ...(docs.count ? { count: docs.count } : {}), ...(signal ? { signal } : {}) });
+    const { generateCorpus } = await import('../knowledge/corpus/generate-corpus.js');
+    const { ingestDocuments } = await import('../knowledge/ingest-docs.js');
+    const { sharedSentenceEncoder } = await import('../knowledge/sentence-encoder.js');
+    const { OcrEngine } = await import('../knowledge/ocr.js');
+    const truthFile = path.join(outDir, 'truth.json');
+    const truth = (await access(truthFile).then(() => true, () => false))
+      ? (JSON.parse(await readFile(truthFile, 'utf8')) as Awaited<ReturnType<typeof generateCorpus>>)
+      : await generateCorpus(outDir);
+    const ocr = new OcrEngine();
+    try {
+      await ingestDocuments(store, truth.docs.map((d) => path.join(outDir, d.file)), { text: await sharedSentenceEncoder(), image: encoder, ocr }, { vision: null, ...(signal ? { signal } : {}) });
+    } finally {
+      await ocr.close();
+    }
     return undefined;
   } catch (err) {
-    log.debug({ err }, 'eval document corpus unavailable');
+    throwIfAborted(signal);
+    log.warn({ err }, 'eval document corpus unavailable');
     return `document corpus not available (${(err as Error).message.split('\n')[0]})`;
   }
 }

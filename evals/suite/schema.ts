@@ -123,7 +123,7 @@ export const worldSceneSchema = z
 export const worldSchema = z
   .object({
     scenes: z.array(worldSceneSchema).default([]),
-    documents: z.object({ seed: z.number().int(), count: z.number().int().positive().optional() }).strict().optional().describe('generated PDF corpus (knowledge/corpus)'),
+    documents: z.object({ corpus: z.literal('generated').describe('the generated PDF corpus of knowledge/corpus, indexed into the world database') }).strict().optional(),
   })
   .strict();
 
