@@ -1,4 +1,5 @@
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../core/config.js';
 import { makeTempDir } from '../core/testing/temp-dir.js';
@@ -13,6 +14,7 @@ import { addPrototypeInput, addPrototypeTool } from './add-prototype.js';
 import { createToolContext } from './context.js';
 import { detectInRegionInput, detectInRegionOutput, detectInRegionTool } from './detect-in-region.js';
 import { listPrototypesInput, listPrototypesTool } from './list-prototypes.js';
+import { getTileImageInput, getTileImageTool } from './get-tile-image.js';
 import { searchTilesInput, searchTilesTool } from './search-tiles.js';
 
 let tmp: Awaited<ReturnType<typeof makeTempDir>>;
@@ -52,6 +54,14 @@ describe('detect_in_region', () => {
     expect(f.properties).toMatchObject({ image_id: image.image_id, acquired_at: '2024-06-03T10:30:00.000Z', model_version: 'geoscout-mini@1.0.0' });
     expect(Math.abs(f.properties.lon! - image.center_lon!)).toBeLessThan(0.05);
     expect((await detectionRows(store, [f.properties.detection_id]))[0]).toMatchObject({ query: 'aircraft', feedback: null });
+    // The detection renders with its box drawn around it.
+    const img = await getTileImageTool.handler(getTileImageInput.parse({ detection_id: f.properties.detection_id, max_size: 256 }), ctx);
+    const b = f.properties.pixel_box;
+    expect(img.window.x).toBeLessThanOrEqual(b.x);
+    expect(img.window.x + img.window.width).toBeGreaterThanOrEqual(b.x + b.width);
+    const px = await sharp(Buffer.from(img.base64, 'base64')).raw().toBuffer({ resolveWithObject: true });
+    const yellow = countYellow(px.data, px.info.channels);
+    expect(yellow).toBeGreaterThan(20);
     // Same call again: same ids, no duplicate rows.
     const again = await detect({ image_id: image.image_id, queries: [{ text: 'aircraft' }], threshold: 0.3 });
     expect(again.features.map((x) => x.properties.detection_id)).toEqual(out.features.map((x) => x.properties.detection_id));
@@ -123,4 +133,11 @@ describe('prototypes', () => {
 function intBox(o: GeneratedScene['objects'][number]) {
   const x = Math.max(0, Math.floor(o.bbox[0])), y = Math.max(0, Math.floor(o.bbox[1]));
   return { x, y, width: Math.max(1, Math.ceil(o.bbox[2])), height: Math.max(1, Math.ceil(o.bbox[3])) };
+}
+
+/** Pixels of the box colour (#ffeb3b) in an RGB(A) buffer. */
+function countYellow(data: Buffer, ch: number): number {
+  let n = 0;
+  for (let i = 0; i < data.length; i += ch) if (data[i]! > 230 && data[i + 1]! > 210 && data[i + 2]! < 90) n++;
+  return n;
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { GeoscoutError } from '../core/errors.js';
 import { getImage } from '../pipeline/catalog/catalog.js';
 import { openCatalogImage } from '../pipeline/catalog/open-image.js';
+import { detectionRows } from '../pipeline/prototypes/tables.js';
 import type { Stretch } from '../pipeline/raster/stretch.js';
 import type { ToolDefinition } from './tool.js';
 
@@ -18,6 +19,7 @@ const Box = z.object({
 export const getTileImageInput = z
   .object({
     tile_id: z.string().optional().describe('a tile id from search_tiles'),
+    detection_id: z.string().optional().describe('a detection from detect_in_region: its surroundings with its box drawn'),
     image_id: z.string().optional().describe('a catalogued image, with x, y, width, height'),
     x: z.number().int().min(0).optional(),
     y: z.number().int().min(0).optional(),
@@ -57,19 +59,27 @@ export function windowOfTileId(tileId: string): { image_id: string; x: number; y
 export const getTileImageTool: ToolDefinition<typeof getTileImageInput, typeof getTileImageOutput> = {
   name: 'get_tile_image',
   title: 'Get a tile or window as an image',
-  description: 'Returns a tile (by tile id) or any pixel window of a catalogued image as a PNG or JPEG, downscaled to max_size (≤ 1568 px), optionally with labelled boxes drawn on it.',
+  description: 'Returns a tile (by tile id), a detection with its box drawn (by detection id), or any pixel window of a catalogued image as a PNG or JPEG, downscaled to max_size (≤ 1568 px), optionally with labelled boxes drawn on it.',
   inputSchema: getTileImageInput,
   outputSchema: getTileImageOutput,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handler(input, ctx) {
-    const win = input.tile_id ? windowOfTileId(input.tile_id) : explicitWindow(input);
-    const rec = await getImage(await ctx.store(), win.image_id);
+    const store = await ctx.store();
+    let boxes = input.boxes;
+    let win;
+    if (input.detection_id) {
+      const d = (await detectionRows(store, [input.detection_id]))[0];
+      if (!d) throw new GeoscoutError('NOT_FOUND', `No stored detection ${input.detection_id}: use a detection_id returned by detect_in_region.`);
+      win = contextWindow(d, await getImage(store, d.image_id));
+      boxes = [...(boxes ?? []), { x: d.x, y: d.y, width: d.width, height: d.height, label: `${d.query} ${d.score.toFixed(2)}` }];
+    } else win = input.tile_id ? windowOfTileId(input.tile_id) : explicitWindow(input);
+    const rec = await getImage(store, win.image_id);
     const r = await openCatalogImage(rec, ctx.signal);
     try {
       const rgb = await r.readRgb({ x: win.x, y: win.y, width: win.width, height: win.height }, { maxSize: input.max_size, stretch: rec.stretch as Stretch, ...(ctx.signal ? { signal: ctx.signal } : {}) });
       const scale = win.width / rgb.width;
       let img = sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } });
-      if (input.boxes?.length) img = img.composite([{ input: Buffer.from(boxesSvg(input.boxes, win, scale, rgb.width, rgb.height)), top: 0, left: 0 }]);
+      if (boxes?.length) img = img.composite([{ input: Buffer.from(boxesSvg(boxes, win, scale, rgb.width, rgb.height)), top: 0, left: 0 }]);
       const bytes = await (input.format === 'jpeg' ? img.jpeg({ quality: 85 }) : img.png()).toBuffer();
       return { image_id: win.image_id, window: { x: win.x, y: win.y, width: win.width, height: win.height }, width: rgb.width, height: rgb.height, scale, mime_type: input.format === 'jpeg' ? 'image/jpeg' : 'image/png', base64: bytes.toString('base64') };
     } finally {
@@ -87,9 +97,17 @@ export const getTileImageTool: ToolDefinition<typeof getTileImageInput, typeof g
   },
 };
 
+/** A square around a detection: 3× its long side, at least 64 m, inside the image. */
+function contextWindow(d: { image_id: string; x: number; y: number; width: number; height: number }, rec: { width: number; height: number; gsd_m: number | null }) {
+  const side = Math.min(rec.width, rec.height, Math.max(Math.round(64 / (rec.gsd_m ?? 0.5)), 3 * Math.max(d.width, d.height)));
+  const x = Math.min(rec.width - side, Math.max(0, Math.round(d.x + d.width / 2 - side / 2)));
+  const y = Math.min(rec.height - side, Math.max(0, Math.round(d.y + d.height / 2 - side / 2)));
+  return { image_id: d.image_id, x, y, width: side, height: side };
+}
+
 function explicitWindow(i: z.infer<typeof getTileImageInput>) {
   if (!i.image_id || i.x === undefined || i.y === undefined || !i.width || !i.height) {
-    throw new GeoscoutError('INVALID_INPUT', 'Give a tile_id, or an image_id with x, y, width and height (pixels).');
+    throw new GeoscoutError('INVALID_INPUT', 'Give a tile_id, a detection_id, or an image_id with x, y, width and height (pixels).');
   }
   return { image_id: i.image_id, x: i.x, y: i.y, width: i.width, height: i.height };
 }
