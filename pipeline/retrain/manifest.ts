@@ -78,7 +78,7 @@ export async function buildDatasetManifest(store: Store, dir: string, examples: 
     rows[split].push(JSON.stringify({ image: file, captions: e.captions, class: e.class || undefined, split: split === 'heldout' ? 'test' : 'train', source: e.source }));
     counts[split]++;
     if (e.role === 'negative') counts.negatives++;
-    else counts.byClass[e.class] = (counts.byClass[e.class] ?? 0) + 1;
+    else counts.byClass[e.class || 'unlabelled'] = (counts.byClass[e.class || 'unlabelled'] ?? 0) + 1;
     counts.bySource[e.source] = (counts.bySource[e.source] ?? 0) + 1;
     opts.onProgress?.(i + 1, total);
   }
