@@ -1,0 +1,73 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../../core/testing/temp-dir.js';
+import { TOOLS } from '../../tools/registry.js';
+import { REPO_ROOT } from './testing/fixture.js';
+
+const run = promisify(execFile);
+const BIN = path.join(REPO_ROOT, 'node_modules/.bin');
+const GEOSCOUT = path.join(REPO_ROOT, 'bin/geoscout.js');
+const TOKEN = 'inspector-token-0123456789abcdef';
+let tmp: Awaited<ReturnType<typeof makeTempDir>>;
+let env: NodeJS.ProcessEnv;
+const servers: ChildProcess[] = [];
+
+/** Starts `geoscout serve` on a free port; resolves with its /mcp URL from the banner on stderr. */
+async function serve(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<string> {
+  const child = spawn(process.execPath, [GEOSCOUT, 'serve', '--port', '0', ...args], { cwd: tmp.dir, env: { ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'pipe'] });
+  servers.push(child);
+  return new Promise((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = /MCP (http:\/\/\S+\/mcp)/.exec(err);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`geoscout serve exited ${code}: ${err}`)));
+  });
+}
+
+beforeAll(async () => {
+  tmp = await makeTempDir('geoscout-conf-');
+  env = { ...process.env, GEOSCOUT_DATA_DIR: path.join(tmp.dir, 'state'), GEOSCOUT_LOG_LEVEL: 'warn', GEOSCOUT_CONFIG: '' };
+  delete env.GEOSCOUT_TOKEN;
+});
+afterAll(async () => {
+  for (const s of servers) if (s.exitCode === null) { s.kill('SIGTERM'); await new Promise((r) => s.once('exit', r)); }
+  await tmp?.cleanup();
+});
+
+describe('conformance', () => {
+  it('@modelcontextprotocol/conformance 0.1.13: every applicable server scenario passes (baseline lists the rest)', async () => {
+    const url = await serve(['--no-auth']);
+    const r = await run(path.join(BIN, 'conformance'), ['server', '--url', url, '--expected-failures', path.join(import.meta.dirname, 'conformance-baseline.yml')], { cwd: tmp.dir, env }).catch((e: { stdout: string; stderr: string; code: number }) => e);
+    const out = `${r.stdout}\n${r.stderr}`;
+    expect('code' in r ? r.code : 0, out.slice(-3000)).toBe(0);
+    for (const s of ['server-initialize', 'ping', 'tools-list', 'logging-set-level', 'dns-rebinding-protection', 'resources-list']) expect(out).toMatch(new RegExp(`✓ ${s}:`));
+  });
+
+  it('serve refuses to start without a token unless --no-auth on loopback', async () => {
+    await expect(serve([])).rejects.toThrow(/No bearer token: set GEOSCOUT_TOKEN/);
+    await expect(serve(['--no-auth', '--host', '0.0.0.0'])).rejects.toThrow(/only allowed on a loopback/);
+  });
+});
+
+describe('MCP Inspector CLI', () => {
+  // inspector-cli resolves its package.json against the working directory's parent: run it from bin/.
+  const inspector = (args: string[]) => run(path.join(BIN, 'mcp-inspector-cli'), args, { cwd: path.join(REPO_ROOT, 'bin'), env, timeout: 90_000 });
+
+  it('lists the tools over stdio', async () => {
+    const { stdout } = await inspector(['--cli', process.execPath, GEOSCOUT, 'mcp', '--method', 'tools/list']);
+    expect((JSON.parse(stdout) as { tools: { name: string }[] }).tools.map((t) => t.name)).toEqual(TOOLS.map((t) => t.name));
+  });
+
+  it('lists the tools over Streamable HTTP with the bearer token', async () => {
+    const url = await serve([], { GEOSCOUT_TOKEN: TOKEN });
+    const { stdout } = await inspector(['--cli', url, '--transport', 'http', '--method', 'tools/list', '--header', `Authorization: Bearer ${TOKEN}`]);
+    expect((JSON.parse(stdout) as { tools: { name: string }[] }).tools.map((t) => t.name)).toEqual(TOOLS.map((t) => t.name));
+    await expect(inspector(['--cli', url, '--transport', 'http', '--method', 'tools/list'])).rejects.toThrow(/Missing bearer token/);
+  });
+});
