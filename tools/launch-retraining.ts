@@ -38,6 +38,10 @@ export const launchRetrainingTool: ToolDefinition<typeof launchRetrainingInput, 
         throw new GeoscoutError('NOT_FOUND', `${f} does not exist: give the path of the file on the server.`);
       });
     }
+    const src = input.sources;
+    if (src.prototypes === false && !src.detections && !src.coco && !src.pairs) {
+      throw new GeoscoutError('INVALID_INPUT', 'No sources chosen: enable prototypes or detections, or give a coco file or figure pairs.');
+    }
     if (input.activate && !input.reembed) throw new GeoscoutError('INVALID_INPUT', 'activate needs reembed: true (a version is activated only once its vectors exist).');
     const base = await new ModelRegistry(ctx.config.dataDir).resolve(input.base_model ?? ctx.config.models.active);
     const runner = await JobRunner.open(ctx.config, await ctx.store());
