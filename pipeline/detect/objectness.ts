@@ -1,0 +1,215 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
+import { z } from 'zod';
+import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
+import { SHIPPED_MODELS_DIR } from '../models/registry.js';
+import type { RgbImage } from '../raster/raster.js';
+import { boxIou, DEFAULT_SIZE_PRIOR, type Proposal, type SizePrior } from './proposals.js';
+
+/** Where the shipped objectness model lives. */
+export const DEFAULT_OBJECTNESS_DIR = path.join(SHIPPED_MODELS_DIR, 'geoscout-objectness');
+
+const PassSchema = z.object({ mpp: z.number().positive(), minPx: z.number().positive(), maxPx: z.number().positive() });
+const ManifestSchema = z.object({
+  id: z.string(),
+  version: z.string(),
+  onnx: z.string(),
+  input: z.object({ name: z.string(), multiple: z.number().int().positive() }),
+  outputs: z.object({ heat: z.string(), size: z.string(), offset: z.string() }),
+  stride: z.number().int().positive(),
+  passes: z.array(PassSchema).min(1),
+});
+
+/** The parts of models/geoscout-objectness/objectness.json the runtime uses. */
+export type ObjectnessManifest = z.infer<typeof ManifestSchema>;
+
+/** A proposal with the model's centre score. */
+export interface ObjectnessProposal extends Proposal {
+  /** Peak of the centre heatmap, 0–1 (also copied to `contrast` so callers that rank by contrast rank by it). */
+  objectness?: number;
+}
+
+/** Options of {@link ObjectnessModel.propose}. */
+export interface ObjectnessOptions {
+  sizePrior?: SizePrior;
+  /** Lowest heatmap peak kept (default 0.1). */
+  minScore?: number;
+  /** Cap on proposals per call, highest objectness kept (default 4000). */
+  maxProposals?: number;
+  /** Boxes from different passes overlapping more than this are one object (default 0.6). */
+  nmsIou?: number;
+  signal?: AbortSignal;
+}
+
+/** Model input tile: core plus margin, in model pixels (bounded memory: ≤ 768² × 3 floats). */
+const TILE_CORE = 640;
+const TILE_MARGIN = 64;
+
+/**
+ * The trained class-agnostic objectness model (CenterNet-style, ONNX): centre heatmap,
+ * box size and offset at stride 4. It runs at a few fixed resolutions (manifest `passes`,
+ * metres per pixel) so that a car and a 330 m ship both fall in its pixel range; each pass
+ * keeps the boxes of its size band. The chunk is resampled tile by tile (sharp, linear,
+ * like its training patches), so memory stays bounded whatever the pass. `close()` is
+ * idempotent.
+ */
+export class ObjectnessModel {
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    readonly manifest: ObjectnessManifest,
+    private readonly session: ort.InferenceSession,
+  ) {}
+
+  /** Opens the model directory (default: the shipped models/geoscout-objectness). */
+  static async open(dir: string = DEFAULT_OBJECTNESS_DIR, opts: { threads?: number } = {}): Promise<ObjectnessModel> {
+    const file = path.join(dir, 'objectness.json');
+    let manifest: ObjectnessManifest;
+    try {
+      manifest = ManifestSchema.parse(JSON.parse(await readFile(file, 'utf8')));
+    } catch (cause) {
+      const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
+      throw new GeoscoutError(missing ? 'NOT_FOUND' : 'CORRUPT_DATA', `Cannot read the objectness model manifest ${file}: ${(cause as Error).message}. Restore models/geoscout-objectness or retrain it with pipeline/train/train-objectness.sh.`, { cause, details: { path: file } });
+    }
+    const onnxPath = path.join(dir, manifest.onnx);
+    try {
+      const session = await ort.InferenceSession.create(onnxPath, {
+        intraOpNumThreads: opts.threads ?? 1,
+        interOpNumThreads: 1,
+        graphOptimizationLevel: 'all',
+      });
+      return new ObjectnessModel(dir, manifest, session);
+    } catch (cause) {
+      throw new GeoscoutError('CORRUPT_DATA', `Cannot load ONNX model ${onnxPath}: ${(cause as Error).message}.`, { cause, details: { path: onnxPath } });
+    }
+  }
+
+  /**
+   * Class-agnostic boxes in image pixels, highest objectness first.
+   *
+   * @param rgb 8-bit RGB of an image window at `scale` image pixels per rgb pixel
+   * @param origin the image pixel of rgb's top-left corner
+   * @param gsdM metres per image pixel (null: assume 0.5)
+   */
+  async propose(rgb: RgbImage, origin: { x: number; y: number }, scale: number, gsdM: number | null, opts: ObjectnessOptions = {}): Promise<ObjectnessProposal[]> {
+    if (this.closed) throw new GeoscoutError('INVALID_INPUT', 'The objectness model is closed; open it again.');
+    if (rgb.data.length !== rgb.width * rgb.height * 3) throw new GeoscoutError('INVALID_INPUT', `RGB buffer holds ${rgb.data.length} bytes, expected ${rgb.width}×${rgb.height}×3.`);
+    const prior = opts.sizePrior ?? DEFAULT_SIZE_PRIOR;
+    const rgbMpp = (gsdM ?? 0.5) * scale;
+    const out: ObjectnessProposal[] = [];
+    for (const pass of this.manifest.passes) {
+      // rgb pixels per model pixel; enlarging more than 2× invents detail the model never saw.
+      const f = pass.mpp / rgbMpp;
+      const lo = Math.max(pass.minPx, prior.minM / pass.mpp), hi = Math.min(pass.maxPx, prior.maxM / pass.mpp);
+      if (f < 0.5 || lo > hi || Math.min(rgb.width, rgb.height) / f < 16) continue;
+      for (const p of await this.runPass(rgb, f, opts, { lo, hi })) {
+        out.push({ x: origin.x + p.x * scale, y: origin.y + p.y * scale, width: p.width * scale, height: p.height * scale, contrast: p.score, objectness: p.score, scaleM: pass.mpp });
+      }
+    }
+    return nms(out, opts.nmsIou ?? 0.6).slice(0, opts.maxProposals ?? 4000);
+  }
+
+  /** One pass over the chunk, tile by tile: boxes in rgb pixels whose centre is in the tile's core. */
+  private async runPass(rgb: RgbImage, f: number, opts: ObjectnessOptions, band: { lo: number; hi: number }): Promise<Array<{ x: number; y: number; width: number; height: number; score: number }>> {
+    const mw = Math.round(rgb.width / f), mh = Math.round(rgb.height / f);
+    const boxes: Array<{ x: number; y: number; width: number; height: number; score: number }> = [];
+    for (let ty = 0; ty < mh; ty += TILE_CORE) {
+      for (let tx = 0; tx < mw; tx += TILE_CORE) {
+        throwIfAborted(opts.signal);
+        // Model-pixel window: core [tx, tx+core) plus margins, clamped to the chunk.
+        const wx0 = Math.max(0, tx - TILE_MARGIN), wy0 = Math.max(0, ty - TILE_MARGIN);
+        const wx1 = Math.min(mw, tx + TILE_CORE + TILE_MARGIN), wy1 = Math.min(mh, ty + TILE_CORE + TILE_MARGIN);
+        const rx0 = Math.floor(wx0 * f), ry0 = Math.floor(wy0 * f);
+        const rx1 = Math.min(rgb.width, Math.ceil(wx1 * f)), ry1 = Math.min(rgb.height, Math.ceil(wy1 * f));
+        const w = Math.max(1, Math.round((rx1 - rx0) / f)), h = Math.max(1, Math.round((ry1 - ry0) / f));
+        const sx = (rx1 - rx0) / w, sy = (ry1 - ry0) / h; // rgb px per model px in this tile
+        const { input, pw, ph } = await this.tileInput(rgb, { left: rx0, top: ry0, width: rx1 - rx0, height: ry1 - ry0 }, w, h);
+        const res = await this.session.run({ [this.manifest.input.name]: new ort.Tensor('float32', input, [1, 3, ph, pw]) });
+        const peaks = this.decode(res, pw, ph, opts.minScore ?? 0.1);
+        for (const p of peaks) {
+          const cx = p.cx, cy = p.cy;
+          if (cx >= w || cy >= h) continue; // in the padding
+          const gx = wx0 + cx, gy = wy0 + cy;
+          if (gx < tx || gx >= tx + TILE_CORE || gy < ty || gy >= ty + TILE_CORE) continue; // another tile's core
+          const long = Math.max(p.w, p.h);
+          if (long < band.lo || long > band.hi) continue;
+          boxes.push({ x: rx0 + (cx - p.w / 2) * sx, y: ry0 + (cy - p.h / 2) * sy, width: p.w * sx, height: p.h * sy, score: p.score });
+        }
+      }
+    }
+    return boxes;
+  }
+
+  /** Crops, resamples and edge-pads one tile to a multiple of the model's input step: NCHW floats 0–255. */
+  private async tileInput(rgb: RgbImage, region: { left: number; top: number; width: number; height: number }, w: number, h: number): Promise<{ input: Float32Array; pw: number; ph: number }> {
+    const m = this.manifest.input.multiple;
+    const pw = Math.max(m, Math.ceil(w / m) * m), ph = Math.max(m, Math.ceil(h / m) * m);
+    let img = sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } }).extract(region);
+    if (w !== region.width || h !== region.height) img = img.resize(w, h, { kernel: 'linear', fit: 'fill' });
+    // Repeat the edge rather than pad with a colour: a flat border would look like an object edge.
+    const buf = await sharp(await img.raw().toBuffer(), { raw: { width: w, height: h, channels: 3 } })
+      .extend({ right: pw - w, bottom: ph - h, extendWith: 'copy' })
+      .raw()
+      .toBuffer();
+    const n = pw * ph;
+    const input = new Float32Array(3 * n);
+    for (let i = 0; i < n; i++) {
+      input[i] = buf[i * 3]!;
+      input[n + i] = buf[i * 3 + 1]!;
+      input[2 * n + i] = buf[i * 3 + 2]!;
+    }
+    return { input, pw, ph };
+  }
+
+  /** 3×3 max-pool peaks of the heatmap above `thr`, decoded to centre and size in model pixels. */
+  private decode(res: ort.InferenceSession.OnnxValueMapType, pw: number, ph: number, thr: number): Array<{ cx: number; cy: number; w: number; h: number; score: number }> {
+    const s = this.manifest.stride;
+    const gw = pw / s, gh = ph / s, n = gw * gh;
+    const heat = res[this.manifest.outputs.heat]!.data as Float32Array;
+    const size = res[this.manifest.outputs.size]!.data as Float32Array;
+    const off = res[this.manifest.outputs.offset]!.data as Float32Array;
+    const out: Array<{ cx: number; cy: number; w: number; h: number; score: number }> = [];
+    for (let j = 0; j < gh; j++) {
+      for (let i = 0; i < gw; i++) {
+        const v = heat[j * gw + i]!;
+        if (v < thr || !isPeak(heat, gw, gh, i, j, v)) continue;
+        const k = j * gw + i;
+        out.push({ cx: (i + off[k]!) * s, cy: (j + off[n + k]!) * s, w: Math.exp(size[k]!) * s, h: Math.exp(size[n + k]!) * s, score: v });
+      }
+    }
+    return out;
+  }
+
+  /** Releases the ONNX session; safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.session.release();
+  }
+}
+
+/** True when no 3×3 neighbour is higher (ties: the first in raster order wins). */
+function isPeak(heat: Float32Array, gw: number, gh: number, i: number, j: number, v: number): boolean {
+  for (let dy = -1; dy <= 1; dy++) {
+    const y = j + dy;
+    if (y < 0 || y >= gh) continue;
+    for (let dx = -1; dx <= 1; dx++) {
+      const x = i + dx;
+      if (x < 0 || x >= gw || (dx === 0 && dy === 0)) continue;
+      const u = heat[y * gw + x]!;
+      if (u > v || (u === v && (dy < 0 || (dy === 0 && dx < 0)))) return false;
+    }
+  }
+  return true;
+}
+
+/** Greedy NMS, highest objectness first. */
+function nms(ps: ObjectnessProposal[], iou: number): ObjectnessProposal[] {
+  const sorted = [...ps].sort((a, b) => b.contrast - a.contrast);
+  const kept: ObjectnessProposal[] = [];
+  for (const p of sorted) if (!kept.some((k) => boxIou(k, p) > iou)) kept.push(p);
+  return kept;
+}

@@ -1,0 +1,168 @@
+/**
+ * Training patches for the class-agnostic objectness model (models/geoscout-objectness).
+ *
+ * Renders 256×256 RGB patches straight from synthetic scene plans (no TIFF) at the model's
+ * pass resolutions (0.5, 2 and 8 m per pixel, each jittered ×0.7–1.4) from scenes at GSD
+ * 0.3–1.0 m, so cars (4.5 m) and 330 m ships both land in the model's pixel range at some
+ * pass. Patches are rendered finer and shrunk (or rendered at full resolution and
+ * enlarged) through the runtime's resampler. Labels are the generator's body boxes
+ * (no shadow or wake); wind turbines are written as ignore regions (body + shadow): the
+ * model must never learn them, they are the held-out class of the prototype test.
+ *
+ * Seeds start at 50000: the benchmark scenes use 41000–41999 and 42000–42999.
+ *
+ *   node --import tsx pipeline/detect/train/make-objectness-data.ts --out DIR [--scenes 40] [--per-scene 50]
+ *
+ * Writes DIR/images.u8 (N×256×256×3), DIR/labels.jsonl (one line per patch:
+ * {boxes:[[x,y,w,h]…], ignore:[[x,y,w,h]…], mpp, seed, gsdM, split}) and DIR/meta.json.
+ */
+import { mkdirSync, openSync, writeSync, closeSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { planScene } from '../../synth/scene-plan.js';
+import { renderTile } from '../../synth/render-tile.js';
+import { Rng } from '../../synth/random.js';
+import type { PlannedObject, ScenePlan } from '../../synth/plan-types.js';
+import { resizeRgb } from '../resize-rgb.js';
+
+const PATCH = 256;
+/** Metres per pixel of the runtime passes (manifest `passes`). */
+const PASS_MPP = [0.5, 2, 8];
+const PASS_WEIGHT = [0.45, 0.3, 0.25];
+/** Body length range (metres) whose objects a patch of each pass is centred on. */
+const PASS_FOCUS_M: [number, number][] = [[3, 40], [12, 160], [50, 800]];
+/** Body long side (patch px) the model learns; outside it an object is ignored. */
+const MIN_PX = 4;
+const MAX_PX = 180;
+/** Classes the model learns; everything else is ignored. */
+const POSITIVE = new Set(['aircraft', 'ship', 'vehicle', 'storage_tank', 'building']);
+
+const { values } = parseArgs({
+  options: {
+    out: { type: 'string' },
+    scenes: { type: 'string', default: '40' },
+    'per-scene': { type: 'string', default: '50' },
+    'seed-base': { type: 'string', default: '50000' },
+    'val-scenes': { type: 'string', default: '4' },
+  },
+});
+if (!values.out) throw new Error('--out DIR is required');
+const out = values.out;
+const nScenes = Number(values.scenes), perScene = Number(values['per-scene']), seedBase = Number(values['seed-base']);
+const nVal = Number(values['val-scenes']);
+if (seedBase < 50000) throw new Error('seeds below 50000 overlap the benchmark scenes');
+mkdirSync(out, { recursive: true });
+const imgFd = openSync(path.join(out, 'images.u8'), 'w');
+const labelFd = openSync(path.join(out, 'labels.jsonl'), 'w');
+const started = Date.now();
+let count = 0;
+const perClass: Record<string, number> = {};
+
+for (let s = 0; s < nScenes; s++) {
+  const seed = seedBase + s;
+  const rng = new Rng(seed * 7919 + 13);
+  const gsdM = Math.round(rng.range(0.3, 1.0) * 100) / 100;
+  // ~3.2 km square: room for a 2 km patch of the 8 m/px pass anywhere.
+  const side = Math.round(3200 / gsdM);
+  const plan = planScene({ seed, width: side, height: side, gsdM });
+  const split = s >= nScenes - nVal ? 'val' : 'train';
+  for (let k = 0; k < perScene; k++) {
+    const pass = pickPass(rng);
+    const mpp = PASS_MPP[pass]! * Math.exp(rng.range(-0.35, 0.35));
+    const sEff = mpp / gsdM; // full-res px per patch px
+    const spanPx = PATCH * sEff;
+    const centre = pickCentre(plan, rng, pass, spanPx);
+    const x0 = clamp(centre[0] - spanPx / 2, 0, plan.width - spanPx);
+    const y0 = clamp(centre[1] - spanPx / 2, 0, plan.height - spanPx);
+    const { rgb, origin, scale } = await renderPatch(plan, x0, y0, sEff);
+    const label = labels(plan, origin, scale, perClass);
+    writeSync(imgFd, rgb);
+    writeSync(labelFd, JSON.stringify({ ...label, mpp: round(scale * gsdM), seed, gsdM, split }) + '\n');
+    count++;
+  }
+  console.error(`scene ${seed} gsd ${gsdM} (${side}px, ${plan.objects.length} objects): ${count} patches, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+closeSync(imgFd);
+closeSync(labelFd);
+writeFileSync(path.join(out, 'meta.json'), JSON.stringify({ patch: PATCH, count, passMpp: PASS_MPP, seeds: [seedBase, seedBase + nScenes - 1], valScenes: nVal, positives: perClass, ignored: ['wind_turbine'] }, null, 2));
+console.error(`wrote ${count} patches to ${out} in ${((Date.now() - started) / 1000).toFixed(0)} s`, perClass);
+
+function pickPass(rng: Rng): number {
+  let r = rng.next();
+  for (let i = 0; i < PASS_WEIGHT.length; i++) if ((r -= PASS_WEIGHT[i]!) < 0) return i;
+  return PASS_WEIGHT.length - 1;
+}
+
+/** 70 %: near an object of a class drawn uniformly (sized for the pass); otherwise anywhere. */
+function pickCentre(plan: ScenePlan, rng: Rng, pass: number, spanPx: number): [number, number] {
+  const [lo, hi] = PASS_FOCUS_M[pass]!;
+  if (rng.chance(0.7)) {
+    const fits = plan.objects.filter((o) => o.lengthM >= lo && o.lengthM <= hi);
+    const classes = [...new Set(fits.map((o) => o.class))];
+    if (classes.length) {
+      const cls = rng.pick(classes);
+      const o = rng.pick(fits.filter((f) => f.class === cls));
+      return [o.cx + rng.range(-0.4, 0.4) * spanPx, o.cy + rng.range(-0.4, 0.4) * spanPx];
+    }
+  }
+  return [rng.range(0, plan.width), rng.range(0, plan.height)];
+}
+
+/**
+ * Renders PATCH² pixels covering [x0, x0+PATCH·sEff) at sEff full-res px per pixel: at up
+ * to 3× finer and shrunk, or (sEff < 1) at full resolution and enlarged, as the runtime
+ * resamples a chunk. Returns the exact origin and scale after rounding to level pixels.
+ */
+async function renderPatch(plan: ScenePlan, x0: number, y0: number, sEff: number): Promise<{ rgb: Uint8Array; origin: [number, number]; scale: number }> {
+  const k = sEff >= 1 ? Math.max(1, Math.min(3, Math.floor(sEff))) : 1;
+  const rs = sEff >= 1 ? sEff / k : 1; // render scale
+  const n = sEff >= 1 ? PATCH * k : Math.max(16, Math.round(PATCH * sEff));
+  const lx = Math.floor(x0 / rs), ly = Math.floor(y0 / rs);
+  const px = renderTile(plan, { scale: rs, x: lx, y: ly, width: n, height: n }) as Uint8Array;
+  const img = await resizeRgb({ data: px, width: n, height: n }, PATCH, PATCH);
+  return { rgb: img.data, origin: [lx * rs, ly * rs], scale: (n * rs) / PATCH };
+}
+
+/** Positive boxes (≥ 60 % inside the patch, clipped) and ignore regions, in patch pixels. */
+function labels(plan: ScenePlan, origin: [number, number], scale: number, perClass: Record<string, number>): { boxes: number[][]; ignore: number[][] } {
+  const boxes: number[][] = [], ignore: number[][] = [];
+  const span = PATCH * scale;
+  for (const o of plan.objects) {
+    const b = o.class === 'wind_turbine' ? polyBox(o) : o.bbox;
+    if (b[0] > origin[0] + span || b[1] > origin[1] + span || b[0] + b[2] < origin[0] || b[1] + b[3] < origin[1]) continue;
+    const p = [(b[0] - origin[0]) / scale, (b[1] - origin[1]) / scale, b[2] / scale, b[3] / scale];
+    const c = clip(p);
+    if (!c) continue;
+    const visible = (c[2]! * c[3]!) / Math.max(1e-6, p[2]! * p[3]!);
+    const long = Math.max(p[2]!, p[3]!);
+    // Too small or too large for this resolution: another pass finds it; do not teach either way.
+    if (!POSITIVE.has(o.class) || visible < 0.6 || long < MIN_PX || long > MAX_PX) {
+      ignore.push(c.map(round));
+      continue;
+    }
+    boxes.push(c.map(round));
+    perClass[o.class] = (perClass[o.class] ?? 0) + 1;
+  }
+  return { boxes, ignore };
+}
+
+/** Axis-aligned box of everything drawn for an object (body, shadow). */
+function polyBox(o: PlannedObject): [number, number, number, number] {
+  const xs = o.renderPoly.map((v) => v[0]), ys = o.renderPoly.map((v) => v[1]);
+  const x = Math.min(...xs, o.bbox[0]), y = Math.min(...ys, o.bbox[1]);
+  return [x, y, Math.max(...xs, o.bbox[0] + o.bbox[2]) - x, Math.max(...ys, o.bbox[1] + o.bbox[3]) - y];
+}
+
+function clip(b: number[]): number[] | null {
+  const x0 = Math.max(0, b[0]!), y0 = Math.max(0, b[1]!);
+  const x1 = Math.min(PATCH, b[0]! + b[2]!), y1 = Math.min(PATCH, b[1]! + b[3]!);
+  return x1 > x0 && y1 > y0 ? [x0, y0, x1 - x0, y1 - y0] : null;
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return Math.max(lo, Math.min(hi, v));
+}
+
+function round(v: number): number {
+  return Math.round(v * 100) / 100;
+}

@@ -1,0 +1,46 @@
+"""Objectness model: output shapes at any size divisible by 32, targets, loss, decode, ONNX export."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from geoscout_train.objectness import ObjectnessNet, decode, losses, make_targets, param_count
+
+
+def test_shapes_and_size_budget():
+    m = ObjectnessNet().eval()
+    assert 50_000 <= param_count(m) <= 300_000
+    with torch.no_grad():
+        heat, size, off = m(torch.rand(2, 3, 96, 160) * 255)
+    assert heat.shape == (2, 1, 24, 40) and size.shape == (2, 2, 24, 40) and off.shape == (2, 2, 24, 40)
+    assert float(heat.min()) >= 0 and float(heat.max()) <= 1
+
+
+def test_targets_decode_back_to_the_boxes():
+    boxes = np.array([[10, 20, 9, 4], [100, 90, 60, 40]], np.float32)
+    ignore = np.array([[200, 200, 30, 30]], np.float32)
+    t = make_targets(boxes, ignore, 256)
+    assert (t["heat"] == 1).sum() == 2
+    assert t["weight"][52, 52] == 0 and t["weight"][0, 0] == 1  # inside the ignore box / background
+    # Decoding the targets themselves must give the boxes back.
+    det = decode(t["heat"], t["reg"][:2], t["reg"][2:], thr=0.99)
+    got = sorted(det[:, :4].tolist(), key=lambda b: b[0])
+    assert np.allclose(got, boxes.tolist(), atol=1e-3)
+
+
+def test_loss_is_finite_and_trains():
+    torch.manual_seed(0)
+    m = ObjectnessNet()
+    t = make_targets(np.array([[40, 40, 24, 16]], np.float32), np.zeros((0, 4), np.float32), 128)
+    tt = {k: torch.from_numpy(v[None]) for k, v in t.items()}
+    x = torch.full((1, 3, 128, 128), 90.0)
+    x[:, :, 40:56, 40:64] = 230.0
+    opt = torch.optim.Adam(m.parameters(), 3e-3)
+    first = None
+    for _ in range(15):
+        ls = losses(m(x), tt)
+        first = first if first is not None else float(ls["total"])
+        opt.zero_grad()
+        ls["total"].backward()
+        opt.step()
+    assert np.isfinite(float(ls["total"])) and float(ls["total"]) < first
