@@ -36,7 +36,7 @@ export interface RunSummary {
   /** passed / (total − skipped). */
   pass_rate: number;
   by_tag: Record<string, { total: number; passed: number; skipped: number; rate: number }>;
-  /** Mean absolute counting error over number checks. */
+  /** Mean absolute counting error over the number checks of count tasks. */
   count_mae: number | null;
   /** Median location error (m) over location checks. */
   location_median_m: number | null;
@@ -79,7 +79,7 @@ export function summarise(tasks: TaskResult[]): RunSummary {
     }
   }
   for (const b of Object.values(byTag)) b.rate = b.total - b.skipped > 0 ? b.passed / (b.total - b.skipped) : 0;
-  const errs = (type: string) => tasks.flatMap((t) => t.checks.filter((c) => c.type === type && c.error !== undefined && Number.isFinite(c.error)).map((c) => c.error!));
+  const errs = (type: string, tag?: string) => tasks.filter((t) => !tag || t.tags.includes(tag)).flatMap((t) => t.checks.filter((c) => c.type === type && c.error !== undefined && Number.isFinite(c.error)).map((c) => c.error!));
   const lat = tasks.filter((t) => t.status !== 'skipped').map((t) => t.latency_ms).sort((a, b) => a - b);
   const pct = (p: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]! : 0);
   const metric = (kind: string) => tasks.flatMap((t) => t.metrics.filter((m) => m.kind === kind && Number.isFinite(m.ap)).map((m) => m.ap));
@@ -93,7 +93,7 @@ export function summarise(tasks: TaskResult[]): RunSummary {
     skipped: count('skipped'),
     pass_rate: ran ? count('pass') / ran : 0,
     by_tag: byTag,
-    count_mae: meanOrNull(errs('number')),
+    count_mae: meanOrNull(errs('number', 'count')),
     location_median_m: loc.length ? median(loc) : null,
     mean_ranking_ap: meanOrNull(metric('ranking')),
     mean_ranking_p10: meanOrNull(tasks.flatMap((t) => t.metrics.filter((m) => m.p_at_10 !== undefined).map((m) => m.p_at_10!))),

@@ -106,10 +106,10 @@ describe('eval runner (oracle mode)', () => {
     });
     expect(run.tasks.map((t) => t.status)).toEqual(['pass', 'pass']);
     expect(run.summary.tokens).toBe(240);
-    await expect(runSuite(suite, { config, mode: 'agent', outDir: path.join(tmp.dir, 'run-agent2'), only: ['scene.gsd'], askAgent: undefined as never }).catch((e: Error) => {
-      // Either the agent module is missing, or it is there but no LLM is configured: both say what to do.
-      throw new Error(e.message);
-    })).rejects.toThrow(/agent|LLM|model/i);
+    // Without an injected agent the real one is loaded; with no LLM configured the run stops with a CONFIG error saying what to set.
+    const { model: _unset, ...llm } = config.llm;
+    const noLlm: Config = { ...config, llm };
+    await expect(runSuite(suite, { config: noLlm, mode: 'agent', outDir: path.join(tmp.dir, 'run-agent2'), only: ['scene.gsd'] })).rejects.toMatchObject({ code: 'CONFIG', message: expect.stringMatching(/LLM|GEOSCOUT_LLM|--mode oracle/) });
   });
 
   it('the HTML report opens in headless Chromium and shows the plots', async () => {
@@ -156,10 +156,7 @@ describe('a deliberately worse model version', () => {
     // Tool-independent tasks still pass: the check blames the model, not the harness.
     expect(worse.tasks.find((t) => t.id === 'scene.gsd')!.status).toBe('pass');
     // The same model against its own run: no regression.
-    const same = spawnSync(process.execPath, [path.join(ROOT, 'bin/geoscout.js'), 'eval', 'run', suiteFile, '--baseline', baselineDir, '--out', path.join(tmp.dir, 'run-same')], {
-      env: { ...process.env, GEOSCOUT_DATA_DIR: config.dataDir, GEOSCOUT_LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 120_000,
-    });
-    expect(same.status, same.stderr).toBe(0);
-    expect(same.stdout).toMatch(/no regression/);
+    const same = await runSuite(await loadSuite(suiteFile), { config, mode: 'oracle', outDir: path.join(tmp.dir, 'run-same'), baseline: baselineDir });
+    expect(same.comparison).toMatchObject({ regressed: false, newly_failing: [] });
   });
 });

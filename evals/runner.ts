@@ -71,7 +71,7 @@ export async function runSuite(suite: Suite, opts: RunOptions): Promise<RunRecor
       world = await prepareWorld(suite, worldDir(config, suite), ownStore!, encoder, { ...(opts.signal ? { signal: opts.signal } : {}), onProgress: (m) => opts.onProgress?.(0, suite.tasks.length, m) });
     }
     const tools = new Map((opts.tools ?? TOOLS).map((t) => [t.name, t]));
-    const askAgent = opts.mode === 'agent' ? (opts.askAgent ?? (await loadAskAgent())) : undefined;
+    const askAgent = opts.mode === 'agent' ? (opts.askAgent ?? (await loadAskAgent(config))) : undefined;
     const tasks = suite.tasks.filter((t) => !opts.only?.length || opts.only.includes(t.id) || t.tags.some((g) => opts.only!.includes(g)));
     if (!tasks.length) throw new GeoscoutError('INVALID_INPUT', `No task of suite ${suite.name} matches --only ${opts.only?.join(',')}: give task ids or tags.`);
     const limit = pLimit(Math.max(1, opts.concurrency ?? 2));
@@ -155,6 +155,8 @@ async function runTask(task: Task, env: TaskEnv): Promise<TaskResult & { outputs
     if (env.signal?.aborted) throw toGeoscoutError(err);
     const timedOut = timeout.aborted;
     const e = toGeoscoutError(err);
+    // A missing LLM or agent setting is the run's problem, not the task's: stop with its message.
+    if (e.code === 'CONFIG') throw e;
     const trace = isGeoscoutError(err) && Array.isArray(err.details.trace) ? (err.details.trace as unknown[]) : [];
     return { ...base, tool_trace: trace, latency_ms: performance.now() - t0, reason: timedOut ? `timed out after ${env.timeoutS} s` : `${e.code}: ${e.message}` };
   }
