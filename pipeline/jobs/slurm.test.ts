@@ -6,6 +6,7 @@ import { makeTempDir } from '../../core/testing/temp-dir.js';
 import { addImages } from '../catalog/catalog.js';
 import { Store } from '../index/store.js';
 import { tilesSchema, tilesTableName } from '../index/tiles-table.js';
+import { benchmarkManifest } from '../retrain/train-job.js';
 import { generateScene, type GeneratedScene } from '../synth/generate-scene.js';
 import { renderSbatch, sbatchSubmit } from './backend-slurm.js';
 import { JobRunner } from './runner.js';
@@ -58,9 +59,10 @@ describe.skipIf(!!unavailable)('slurm backend on a local cluster', () => {
       await addImages(store, scenes.map((s) => s.tiffPath));
       await store.close();
     }
-    // Both backends read one copy of the synthetic benchmark (built by whichever runs first).
+    // Both backends read one copy of the synthetic benchmark, built here once.
     await mkdir(path.join(cfg.local.dataDir, 'retrain'), { recursive: true });
     await symlink(path.join(cfg.local.dataDir, 'retrain'), path.join(cfg.slurm.dataDir, 'retrain'));
+    await benchmarkManifest(cfg.local.dataDir, [9100]);
   }, 120_000);
   afterAll(async () => {
     await cluster?.stop();
@@ -85,11 +87,13 @@ describe.skipIf(!!unavailable)('slurm backend on a local cluster', () => {
 
   it('a training job runs through sbatch + srun + torchrun and evaluates like the local one', async () => {
     const params = { sources: { prototypes: false, detections: false, coco: scenes[0]!.cocoPath }, replay_seeds: [], benchmark_seeds: [9100], epochs: 1, batch_size: 16 };
+    // Both at once (the cluster's job and the local worker overlap their Python start-up).
     const res: Record<string, Awaited<ReturnType<JobRunner['wait']>>> = {};
-    for (const b of ['local', 'slurm'] as const) {
-      res[b] = await withRunner(cfg[b], async (r) => r.wait((await r.submit('train', params)).id, { timeoutMs: 300_000, pollMs: 1000 }));
+    await Promise.all((['local', 'slurm'] as const).map(async (b) => {
+      res[b] = await withRunner(cfg[b], async (r) => r.wait((await r.submit('train', params)).id, { timeoutMs: 400_000, pollMs: 1000 }));
       expect(res[b]!.status, res[b]!.log_tail).toBe('succeeded');
-    }
+      process.stderr.write(`${b} training job: ${JSON.stringify(res[b]!.result!.seconds)} s, ${((res[b]!.finished_at! - res[b]!.created_at) / 1000).toFixed(0)} s end to end\n`);
+    }));
     const script = await readFile(path.join(cfg.slurm.dataDir, 'jobs', `${res.slurm!.id}.sbatch`), 'utf8');
     expect(script).toMatch(/#SBATCH --nodes=1/);
     expect(await readFile(res.slurm!.log_path, 'utf8')).toMatch(/srun --nodes=1 --ntasks-per-node=1 .* -m geoscout_train\.torchrun --standalone --nproc_per_node=1 -m geoscout_train\.finetune/);
