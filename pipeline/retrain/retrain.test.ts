@@ -144,7 +144,12 @@ describe('launch_retraining end to end (local backend)', () => {
     expect(res.registered).toBe('geoscout-mini@1.1.0');
     expect(view.evaluation.some((r) => r.set === 'benchmark' && r.metric === 'AP wind_turbine')).toBe(true);
 
-    const reembed = await waitJob(res.reembed_job);
+    // An evaluate job compares two registered versions with the same table (runs beside the re-embed).
+    const evalJob = await withStore(async (store) => (await JobRunner.open(config, store)).submit('evaluate', { model: 'geoscout-mini@1.1.0', against: 'geoscout-mini@1.0.0', benchmark_seeds: [9100, 9101] }));
+    const [reembed, evaluated] = await Promise.all([waitJob(res.reembed_job), waitJob(evalJob.id)]);
+    expect(evaluated.status, evaluated.log_tail).toBe('succeeded');
+    const benchRows = (rows: { set: string; metric: string; candidate: number | null }[]) => rows.filter((r) => r.set === 'benchmark').map((r) => [r.metric, r.candidate?.toFixed(1)]);
+    expect(benchRows(evaluated.result!.evaluation as never)).toEqual(benchRows(view.evaluation));
     expect(reembed.status, reembed.log_tail).toBe('succeeded');
     expect(reembed.result).toMatchObject({ activated: true, images: EVAL_SEEDS.length });
     const reg = new ModelRegistry(config.dataDir);
