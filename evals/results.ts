@@ -22,6 +22,8 @@ export interface TaskResult {
   latency_ms: number;
   tokens?: number;
   metrics: TaskMetricResult[];
+  /** Whether every expected tool was called (absent when the task lists none). */
+  expected_tools_called?: boolean;
   /** Thumbnail of the evidence for failures, relative to the run dir. */
   thumbnail?: string;
 }
@@ -48,6 +50,8 @@ export interface RunSummary {
   latency_p50_ms: number;
   latency_p95_ms: number;
   tokens: number | null;
+  /** Share of tasks with expected_tools whose tools were all called (agent mode's tool choice). */
+  expected_tools_rate: number | null;
 }
 
 /** results.json. */
@@ -101,5 +105,6 @@ export function summarise(tasks: TaskResult[]): RunSummary {
     latency_p50_ms: pct(0.5),
     latency_p95_ms: pct(0.95),
     tokens: tokens.length ? tokens.reduce((a, b) => a + b, 0) : null,
+    expected_tools_rate: meanOrNull(tasks.filter((t) => t.expected_tools_called !== undefined && t.status !== 'skipped').map((t) => (t.expected_tools_called ? 1 : 0))),
   };
 }

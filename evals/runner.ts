@@ -141,12 +141,14 @@ async function runTask(task: Task, env: TaskEnv): Promise<TaskResult & { outputs
     const work = env.mode === 'oracle' ? oracleAnswer(task, env, scope, signal) : agentAnswer(task, env, scope, signal);
     const r = await Promise.race([work, new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }))]);
     const checks = task.expected.map((c) => scoreCheck(c, r.answer, r.citations));
+    const called = new Set((r.tool_trace as { tool?: string; name?: string }[]).map((x) => x.tool ?? x.name));
     const failed = checks.filter((c) => !c.pass);
     return {
       ...base, ...r,
       status: failed.length ? 'fail' : 'pass',
       ...(failed.length ? { reason: failed.map((c) => `${c.type}: ${c.detail}`).join('; ') } : {}),
       checks,
+      ...(task.expected_tools && env.mode === 'agent' ? { expected_tools_called: task.expected_tools.every((t) => called.has(t)) } : {}),
       latency_ms: performance.now() - t0,
       metrics: computeTaskMetrics(task.metrics, r.outputs),
     };

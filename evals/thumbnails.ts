@@ -6,6 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { log } from '../core/log.js';
+import { getImage } from '../pipeline/catalog/catalog.js';
 import type { ToolContext } from '../tools/tool.js';
 import type { AnyTool } from './oracle.js';
 import type { TaskResult } from './results.js';
@@ -17,9 +18,10 @@ type Box = { x: number; y: number; width: number; height: number; label?: string
 export async function makeThumbnail(r: TaskResult, outputs: Record<string, unknown>, tools: Map<string, AnyTool>, ctx: ToolContext, outDir: string): Promise<string | undefined> {
   const tool = tools.get('get_tile_image');
   if (!tool) return undefined;
-  const input = evidenceView(r, outputs);
-  if (!input) return undefined;
+  const view = evidenceView(r, outputs);
+  if (!view) return undefined;
   try {
+    const input = typeof view.image_id === 'string' ? await clampToImage(view, ctx) : view;
     const out = (await tool.handler(tool.inputSchema.parse({ ...input, max_size: 256 }), ctx)) as { base64: string; mime_type: string };
     const rel = path.join('thumbs', `${r.id}.${out.mime_type === 'image/jpeg' ? 'jpg' : 'png'}`);
     await mkdir(path.join(outDir, 'thumbs'), { recursive: true });
@@ -47,6 +49,13 @@ function evidenceView(r: TaskResult, outputs: Record<string, unknown>): Record<s
   }
   const tile = r.citations.find((c) => c.kind === 'tile');
   return tile ? { tile_id: tile.id } : undefined;
+}
+
+/** Keeps a window inside its image (objects near the border would make it OUT_OF_BOUNDS). */
+async function clampToImage(v: Record<string, unknown>, ctx: ToolContext): Promise<Record<string, unknown>> {
+  const img = await getImage(await ctx.store(), v.image_id as string);
+  const w = Math.min(v.width as number, img.width), h = Math.min(v.height as number, img.height);
+  return { ...v, x: Math.max(0, Math.min(v.x as number, img.width - w)), y: Math.max(0, Math.min(v.y as number, img.height - h)), width: w, height: h };
 }
 
 function toBox(b: Box | number[]): Box {

@@ -13,7 +13,7 @@ export function renderMarkdown(run: RunRecord): string {
   out.push(`**${s.passed} / ${s.total - s.skipped} passed (${pct(s.pass_rate)})**: ${s.failed} failed, ${s.errors} errors, ${s.skipped} skipped (of ${s.total}).`, '');
   out.push('| figure | value |', '|---|---|');
   out.push(`| counting MAE | ${num(s.count_mae)} |`, `| median location error (m) | ${num(s.location_median_m, 0)} |`, `| mean ranking AP / P@10 | ${num(s.mean_ranking_ap, 3)} / ${num(s.mean_ranking_p10, 3)} |`, `| mean detection AP50 | ${num(s.mean_detection_ap50, 3)} |`);
-  out.push(`| latency p50 / p95 (ms) | ${s.latency_p50_ms.toFixed(0)} / ${s.latency_p95_ms.toFixed(0)} |`, `| tokens | ${s.tokens ?? '–'} |`, '');
+  out.push(`| latency p50 / p95 (ms) | ${s.latency_p50_ms.toFixed(0)} / ${s.latency_p95_ms.toFixed(0)} |`, `| tokens | ${s.tokens ?? '–'} |`, `| expected tools called | ${s.expected_tools_rate === null ? '–' : pct(s.expected_tools_rate)} |`, '');
   out.push('## By tag', '', '| tag | passed | ran | skipped | rate |', '|---|---|---|---|---|');
   for (const [tag, b] of Object.entries(s.by_tag).sort()) out.push(`| ${tag} | ${b.passed} | ${b.total - b.skipped} | ${b.skipped} | ${b.total - b.skipped ? pct(b.rate) : '–'} |`);
   out.push('');
