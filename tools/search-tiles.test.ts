@@ -8,6 +8,7 @@ import { addImages, type ImageRecord } from '../pipeline/catalog/catalog.js';
 import { ingestImage } from '../pipeline/ingest/ingest-image.js';
 import { Store } from '../pipeline/index/store.js';
 import { generateScene, type GeneratedScene } from '../pipeline/synth/generate-scene.js';
+import { boxIou } from '../pipeline/detect/proposals.js';
 import { createToolContext } from './context.js';
 import { getTileImageInput, getTileImageTool } from './get-tile-image.js';
 import { searchTilesInput, searchTilesTool } from './search-tiles.js';
@@ -50,6 +51,11 @@ describe('search_tiles', () => {
     expect(b.lat!).toBeGreaterThan(minLat);
     expect(b.lat!).toBeLessThan(maxLat);
     expect(searchTilesTool.render(out)).toContain('(lat, lon)');
+    // Object rerank: the best box of some top hit is an aircraft's own box, not a patch cell.
+    expect(h.object_score).not.toBeNull();
+    const planes = scene.objects.filter((o) => o.class === 'aircraft');
+    const onPlane = out.hits.filter((x) => planes.some((o) => boxIou(x.best_box!, { x: o.bbox[0], y: o.bbox[1], width: o.bbox[2], height: o.bbox[3] }) >= 0.3));
+    expect(onPlane.length).toBeGreaterThanOrEqual(2);
   });
 
   it('an example window of an aircraft brings tiles holding aircraft to the top', async () => {
@@ -66,10 +72,12 @@ describe('search_tiles', () => {
   });
 
   it('filters by area and time', async () => {
-    expect((await search({ text: 'a ship', bbox: [10, 10, 11, 11] })).hits).toHaveLength(0);
-    expect((await search({ text: 'a ship', from: '2025-01-01T00:00:00Z' })).hits).toHaveLength(0);
-    expect((await search({ text: 'a ship', from: '2024-06-01T00:00:00Z', to: '2024-06-30T00:00:00Z', sensors: ['SYNTH-1'] })).hits.length).toBeGreaterThan(0);
-    const west = await search({ text: 'a ship', bbox: [image.min_lon!, image.min_lat!, image.center_lon!, image.max_lat!], limit: 20 });
+    // Patch rerank only: filters are what this test is about, object rerank costs seconds.
+    const fast = { text: 'a ship', rerank: 'patches' };
+    expect((await search({ ...fast, bbox: [10, 10, 11, 11] })).hits).toHaveLength(0);
+    expect((await search({ ...fast, from: '2025-01-01T00:00:00Z' })).hits).toHaveLength(0);
+    expect((await search({ ...fast, from: '2024-06-01T00:00:00Z', to: '2024-06-30T00:00:00Z', sensors: ['SYNTH-1'] })).hits.length).toBeGreaterThan(0);
+    const west = await search({ ...fast, bbox: [image.min_lon!, image.min_lat!, image.center_lon!, image.max_lat!], limit: 20 });
     for (const h of west.hits) expect(h.footprint!.coordinates[0]!.some(([lon]) => lon <= image.center_lon!)).toBe(true);
   });
 

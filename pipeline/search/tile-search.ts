@@ -5,6 +5,7 @@ import { SEARCH_TUNING } from '../index/vector-index.js';
 import { getImage } from '../catalog/catalog.js';
 import { openCatalogImage } from '../catalog/open-image.js';
 import type { Stretch } from '../raster/stretch.js';
+import { objectRerank } from './object-rerank.js';
 import { refineBox } from './refine-box.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import type { BBox, GeoJsonPolygon } from '../raster/georef.js';
@@ -28,6 +29,8 @@ export interface TileHit {
   score: number;
   tile_score: number;
   patch_score: number | null;
+  /** Similarity of the best object proposal inside the tile (object rerank), else null. */
+  object_score: number | null;
   level: number;
   window: { x: number; y: number; width: number; height: number };
   footprint: GeoJsonPolygon | null;
@@ -39,6 +42,16 @@ export interface TileHit {
   best_box: { x: number; y: number; width: number; height: number; lon: number | null; lat: number | null } | null;
 }
 
+/** Options of {@link searchTiles}. */
+export interface SearchOptions {
+  /**
+   * `patches` (default): rank by tile + best patch region, box from saliency in that region.
+   * `objects`: additionally rerank the best candidates by object proposals inside each tile
+   * (see object-rerank.ts): object-sized boxes and better precision, ~1 s per query on 2 cores.
+   */
+  rerank?: 'patches' | 'objects';
+}
+
 /** Candidates fetched by the ANN stage per final hit, re-ranked with patch vectors. */
 const CANDIDATES_PER_HIT = 5;
 
@@ -48,7 +61,7 @@ const CANDIDATES_PER_HIT = 5;
  * the tile score with the best patch score (small targets light up one patch of a tile
  * whose global vector is dominated by background) and reports that patch as the box.
  */
-export async function searchTiles(store: Store, enc: ClipEncoder, q: Float32Array, filter: TileFilter, limit: number, signal?: AbortSignal): Promise<TileHit[]> {
+export async function searchTiles(store: Store, enc: ClipEncoder, q: Float32Array, filter: TileFilter, limit: number, signal?: AbortSignal, opts: SearchOptions = {}): Promise<TileHit[]> {
   const name = tilesTableName(enc.manifest.id);
   if (!(await store.tableNames()).includes(name)) throw noVectors(enc);
   const table = await store.tableWithSchema(name, tilesSchema(enc.dim, patchCount(enc)));
@@ -67,6 +80,13 @@ export async function searchTiles(store: Store, enc: ClipEncoder, q: Float32Arra
   if (rows.length === 0 && (await table.countRows(`model_version = ${sqlString(enc.modelVersion)}`)) === 0) throw noVectors(enc);
   const hits = rows.map((r) => rerank(r, q, enc));
   hits.sort((a, b) => b.score - a.score);
+  if (opts.rerank === 'objects') {
+    const pool = hits.slice(0, Math.min(hits.length, Math.max(limit, Math.min(3 * limit, 30))));
+    await objectRerank(store, enc, q, pool, signal);
+    await tightenBoxes(store, pool.filter((h) => h.object_score === null), signal);
+    pool.sort((a, b) => b.score - a.score);
+    return pool.slice(0, limit);
+  }
   const top = hits.slice(0, limit);
   await tightenBoxes(store, top, signal);
   return top;
@@ -182,6 +202,7 @@ function rerank(r: Record<string, unknown>, q: Float32Array, enc: ClipEncoder): 
     score: patchScore === null ? tileScore : 0.5 * tileScore + 0.5 * patchScore,
     tile_score: tileScore,
     patch_score: patchScore,
+    object_score: null,
     level: Number(r.level),
     window: { x, y, width: size, height: size },
     footprint,
