@@ -25,7 +25,7 @@ const ManifestSchema = z.object({
 /** The parts of models/geoscout-objectness/objectness.json the runtime uses. */
 export type ObjectnessManifest = z.infer<typeof ManifestSchema>;
 
-/** A proposal with the model's centre score. */
+/** A proposal with the model's centre score; `scaleM` is the pass resolution it came from, metres per pixel. */
 export interface ObjectnessProposal extends Proposal {
   /** Peak of the centre heatmap, 0–1 (also copied to `contrast` so callers that rank by contrast rank by it). */
   objectness?: number;
@@ -40,6 +40,12 @@ export interface ObjectnessOptions {
   maxProposals?: number;
   /** Boxes from different passes overlapping more than this are one object (default 0.6). */
   nmsIou?: number;
+  /**
+   * Largest enlargement of the chunk a pass may use (default 2). The 0.25 m/px pass, which
+   * separates cars parked side by side, enlarges 0.5 m imagery 2× and costs about 4× the
+   * rest together; 1 skips it on such imagery (faster, fewer cars found).
+   */
+  maxUpsample?: number;
   signal?: AbortSignal;
 }
 
@@ -103,8 +109,9 @@ export class ObjectnessModel {
     for (const pass of this.manifest.passes) {
       // rgb pixels per model pixel; enlarging more than 2× invents detail the model never saw.
       const f = pass.mpp / rgbMpp;
+      const maxUp = Math.min(2, opts.maxUpsample ?? 2);
       const lo = Math.max(pass.minPx, prior.minM / pass.mpp), hi = Math.min(pass.maxPx, prior.maxM / pass.mpp);
-      if (f < 0.5 || lo > hi || Math.min(rgb.width, rgb.height) / f < 16) continue;
+      if (f < 1 / maxUp - 1e-9 || lo > hi || Math.min(rgb.width, rgb.height) / f < 16) continue;
       for (const p of await this.runPass(rgb, f, opts, { lo, hi })) {
         out.push({ x: origin.x + p.x * scale, y: origin.y + p.y * scale, width: p.width * scale, height: p.height * scale, contrast: p.score, objectness: p.score, scaleM: pass.mpp });
       }

@@ -2,7 +2,7 @@
  * Training patches for the class-agnostic objectness model (models/geoscout-objectness).
  *
  * Renders 256×256 RGB patches straight from synthetic scene plans (no TIFF) at the model's
- * pass resolutions (0.5, 2 and 8 m per pixel, each jittered ×0.7–1.4) from scenes at GSD
+ * pass resolutions (0.25, 0.5, 2 and 8 m per pixel, each jittered ×0.7–1.4) from scenes at GSD
  * 0.3–1.0 m, so cars (4.5 m) and 330 m ships both land in the model's pixel range at some
  * pass. Patches are rendered finer and shrunk (or rendered at full resolution and
  * enlarged) through the runtime's resampler. Labels are the generator's body boxes
@@ -12,6 +12,7 @@
  * Seeds start at 50000: the benchmark scenes use 41000–41999 and 42000–42999.
  *
  *   node --import tsx pipeline/detect/train/make-objectness-data.ts --out DIR [--scenes 40] [--per-scene 50]
+ *     [--passes 0.25,0.5,2,8] [--gsd 0.3,1.0] [--seed-base 50000] [--val-scenes 4]
  *
  * Writes DIR/images.u8 (N×256×256×3), DIR/labels.jsonl (one line per patch:
  * {boxes:[[x,y,w,h]…], ignore:[[x,y,w,h]…], mpp, seed, gsdM, split}) and DIR/meta.json.
@@ -26,11 +27,11 @@ import type { PlannedObject, ScenePlan } from '../../synth/plan-types.js';
 import { resizeRgb } from '../resize-rgb.js';
 
 const PATCH = 256;
-/** Metres per pixel of the runtime passes (manifest `passes`). */
-const PASS_MPP = [0.5, 2, 8];
-const PASS_WEIGHT = [0.45, 0.3, 0.25];
+/** Metres per pixel of the runtime passes (manifest `passes`); --passes picks a subset. */
+const PASS_MPP = [0.25, 0.5, 2, 8];
+const PASS_WEIGHT = [0.3, 0.3, 0.2, 0.2];
 /** Body length range (metres) whose objects a patch of each pass is centred on. */
-const PASS_FOCUS_M: [number, number][] = [[3, 40], [12, 160], [50, 800]];
+const PASS_FOCUS_M: [number, number][] = [[2, 20], [3, 40], [12, 160], [50, 800]];
 /** Body long side (patch px) the model learns; outside it an object is ignored. */
 const MIN_PX = 4;
 const MAX_PX = 180;
@@ -44,6 +45,8 @@ const { values } = parseArgs({
     'per-scene': { type: 'string', default: '50' },
     'seed-base': { type: 'string', default: '50000' },
     'val-scenes': { type: 'string', default: '4' },
+    passes: { type: 'string', default: PASS_MPP.join(',') },
+    gsd: { type: 'string', default: '0.3,1.0' },
   },
 });
 if (!values.out) throw new Error('--out DIR is required');
@@ -51,6 +54,9 @@ const out = values.out;
 const nScenes = Number(values.scenes), perScene = Number(values['per-scene']), seedBase = Number(values['seed-base']);
 const nVal = Number(values['val-scenes']);
 if (seedBase < 50000) throw new Error('seeds below 50000 overlap the benchmark scenes');
+const passes = values.passes.split(',').map((v) => PASS_MPP.indexOf(Number(v)));
+if (passes.some((p) => p < 0)) throw new Error(`--passes must be among ${PASS_MPP.join(',')}`);
+const [gsdLo, gsdHi] = values.gsd.split(',').map(Number) as [number, number];
 mkdirSync(out, { recursive: true });
 const imgFd = openSync(path.join(out, 'images.u8'), 'w');
 const labelFd = openSync(path.join(out, 'labels.jsonl'), 'w');
@@ -61,7 +67,7 @@ const perClass: Record<string, number> = {};
 for (let s = 0; s < nScenes; s++) {
   const seed = seedBase + s;
   const rng = new Rng(seed * 7919 + 13);
-  const gsdM = Math.round(rng.range(0.3, 1.0) * 100) / 100;
+  const gsdM = Math.round(rng.range(gsdLo, gsdHi) * 100) / 100;
   // ~3.2 km square: room for a 2 km patch of the 8 m/px pass anywhere.
   const side = Math.round(3200 / gsdM);
   const plan = planScene({ seed, width: side, height: side, gsdM });
@@ -84,13 +90,14 @@ for (let s = 0; s < nScenes; s++) {
 }
 closeSync(imgFd);
 closeSync(labelFd);
-writeFileSync(path.join(out, 'meta.json'), JSON.stringify({ patch: PATCH, count, passMpp: PASS_MPP, seeds: [seedBase, seedBase + nScenes - 1], valScenes: nVal, positives: perClass, ignored: ['wind_turbine'] }, null, 2));
+writeFileSync(path.join(out, 'meta.json'), JSON.stringify({ patch: PATCH, count, passMpp: passes.map((p) => PASS_MPP[p]), gsdM: [gsdLo, gsdHi], seeds: [seedBase, seedBase + nScenes - 1], valScenes: nVal, positives: perClass, ignored: ['wind_turbine'] }, null, 2));
 console.error(`wrote ${count} patches to ${out} in ${((Date.now() - started) / 1000).toFixed(0)} s`, perClass);
 
 function pickPass(rng: Rng): number {
-  let r = rng.next();
-  for (let i = 0; i < PASS_WEIGHT.length; i++) if ((r -= PASS_WEIGHT[i]!) < 0) return i;
-  return PASS_WEIGHT.length - 1;
+  const total = passes.reduce((a, p) => a + PASS_WEIGHT[p]!, 0);
+  let r = rng.next() * total;
+  for (const p of passes) if ((r -= PASS_WEIGHT[p]!) < 0) return p;
+  return passes[passes.length - 1]!;
 }
 
 /** 70 %: near an object of a class drawn uniformly (sized for the pass); otherwise anywhere. */

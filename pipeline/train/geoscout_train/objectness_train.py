@@ -25,8 +25,8 @@ from .objectness import STRIDE, ObjectnessNet, decode, iou_matrix, losses, make_
 PATCH = 256
 # Runtime passes (metres per model pixel) and the body long-side band (model pixels) each
 # keeps; training patches cover 0.7–1.4× each resolution and objects of 4–180 px.
-PASSES = [{"mpp": 0.5, "minPx": 4, "maxPx": 100}, {"mpp": 2, "minPx": 12, "maxPx": 100},
-          {"mpp": 8, "minPx": 12, "maxPx": 170}]
+PASSES = [{"mpp": 0.25, "minPx": 4, "maxPx": 100}, {"mpp": 0.5, "minPx": 4, "maxPx": 100},
+          {"mpp": 2, "minPx": 12, "maxPx": 100}, {"mpp": 8, "minPx": 12, "maxPx": 170}]
 
 
 class Patches:
@@ -77,9 +77,9 @@ def batch(ds: Patches, idx: list[int], rng: np.random.Generator | None) -> tuple
 
 
 def evaluate(model: ObjectnessNet, ds: Patches, thr: float = 0.1) -> dict:
-    """Loss and recall at IoU ≥ 0.5 (per pass resolution) of decoded peaks on unaugmented patches."""
+    """Loss and recall at IoU ≥ 0.5 (per pass resolution, m/px) of decoded peaks on unaugmented patches."""
     model.eval()
-    hits = {"fine": [0, 0], "mid": [0, 0], "coarse": [0, 0]}
+    hits = {"0.25": [0, 0], "0.5": [0, 0], "2": [0, 0], "8": [0, 0]}
     tot, n_props = 0.0, 0
     with torch.no_grad():
         for s in range(0, len(ds), 16):
@@ -92,7 +92,7 @@ def evaluate(model: ObjectnessNet, ds: Patches, thr: float = 0.1) -> dict:
                 det = decode(out[0][j, 0].numpy(), out[1][j].numpy(), out[2][j].numpy(), thr)
                 n_props += len(det)
                 mpp = ds.labels[i]["mpp"]
-                key = "fine" if mpp < 1 else "mid" if mpp < 4 else "coarse"
+                key = "0.25" if mpp < 0.37 else "0.5" if mpp < 1 else "2" if mpp < 4 else "8"
                 best = iou_matrix(boxes, det[:, :4]).max(1) if len(det) else np.zeros(len(boxes))
                 hits[key][0] += int((best >= 0.5).sum())
                 hits[key][1] += len(boxes)
@@ -108,7 +108,9 @@ def train(args: argparse.Namespace) -> None:
     tr, va = Patches(args.data, "train"), Patches(args.data, "val")
     print(f"[objectness] train {len(tr)} patches, val {len(va)}", flush=True)
     model = ObjectnessNet()
-    print(f"[objectness] {param_count(model)} parameters", flush=True)
+    if args.init:
+        model.load_state_dict(torch.load(args.init, map_location="cpu")["model"])
+    print(f"[objectness] {param_count(model)} parameters" + (f", initialised from {args.init}" if args.init else ""), flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     os.makedirs(args.out, exist_ok=True)
     budget = args.minutes * 60
@@ -135,7 +137,7 @@ def train(args: argparse.Namespace) -> None:
             print(f"[objectness] step {step} {100 * frac:.0f}% " + " ".join(f"{k} {v:.3f}" for k, v in running.items()), flush=True)
             torch.save({"model": model.state_dict(), "step": step}, os.path.join(args.out, "last.pt"))
     metrics = evaluate(model, va) if len(va) else {}
-    metrics.update(steps=step, minutes=round((time.time() - t0) / 60, 1), train_patches=len(tr), val_patches=len(va),
+    metrics.update(init=args.init and os.path.basename(os.path.dirname(args.init)), steps=step, minutes=round((time.time() - t0) / 60, 1), train_patches=len(tr), val_patches=len(va),
                    params=param_count(model))
     torch.save({"model": model.state_dict(), "step": step, "metrics": metrics}, os.path.join(args.out, "last.pt"))
     json.dump(metrics, open(os.path.join(args.out, "metrics.json"), "w"), indent=2)
@@ -199,6 +201,7 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--init", help="checkpoint to start from (warm start) instead of random weights")
     ap.add_argument("--export", help="checkpoint to export instead of training")
     ap.add_argument("--model-dir", help="where --export writes model.onnx and objectness.json")
     ap.add_argument("--version", default="1.0.0", help="model version written to the manifest")
