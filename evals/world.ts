@@ -15,7 +15,7 @@ import { log } from '../core/log.js';
 import { addImages, listImages } from '../pipeline/catalog/catalog.js';
 import { ingestImage } from '../pipeline/ingest/ingest-image.js';
 import { Store } from '../pipeline/index/store.js';
-import { generateScene } from '../pipeline/synth/generate-scene.js';
+import { generateScene, planScene, type SceneOptions } from '../pipeline/synth/generate-scene.js';
 import type { ClipEncoder } from '../pipeline/models/encoder.js';
 import type { Suite } from './suite/schema.js';
 
@@ -51,14 +51,14 @@ export async function prepareWorld(
   for (const s of suite.world?.scenes ?? []) {
     throwIfAborted(opts.signal);
     const tiff = path.join(sceneDir, `${s.name}.tif`);
-    const exists = await access(`${path.join(sceneDir, s.name)}.truth.geojson`).then(() => true, () => false);
-    if (!exists) {
+    const options = {
+      seed: s.seed, width: s.width, height: s.height,
+      ...(s.gsd_m ? { gsdM: s.gsd_m } : {}), ...(s.center ? { center: s.center } : {}),
+      ...(s.acquired_at ? { acquiredAt: s.acquired_at } : {}), ...(s.sensor ? { sensor: s.sensor } : {}),
+    };
+    if (!(await isCurrent(`${path.join(sceneDir, s.name)}.truth.geojson`, options))) {
       opts.onProgress?.(`generating scene ${s.name} (seed ${s.seed}, ${s.width}×${s.height})`);
-      await generateScene(sceneDir, s.name, {
-        seed: s.seed, width: s.width, height: s.height,
-        ...(s.gsd_m ? { gsdM: s.gsd_m } : {}), ...(s.center ? { center: s.center } : {}),
-        ...(s.acquired_at ? { acquiredAt: s.acquired_at } : {}), ...(s.sensor ? { sensor: s.sensor } : {}),
-      }, { ...(opts.signal ? { signal: opts.signal } : {}) });
+      await generateScene(sceneDir, s.name, options, { ...(opts.signal ? { signal: opts.signal } : {}) });
     }
     const res = await addImages(store, [tiff]);
     const id = res.added[0]?.image_id ?? res.skipped[0]?.image_id;
@@ -75,6 +75,19 @@ export async function prepareWorld(
     if (why) world.documentsUnavailable = why;
   }
   return world;
+}
+
+/**
+ * A cached scene is reused only when its truth still matches what the generator plans
+ * today (same object ids and classes): a changed generator regenerates it, so the
+ * suite's expected answers (regenerated from plans) and the pixels never drift apart.
+ */
+async function isCurrent(truthFile: string, options: SceneOptions): Promise<boolean> {
+  const raw = await readFile(truthFile, 'utf8').catch(() => null);
+  if (!raw) return false;
+  const have = (JSON.parse(raw) as { features: { properties: { id: string; class: string } }[] }).features.map((f) => `${f.properties.id}:${f.properties.class}`);
+  const want = planScene(options).objects.map((o) => `${o.id}:${o.class}`);
+  return have.length === want.length && have.every((h, i) => h === want[i]);
 }
 
 /**
