@@ -7,6 +7,10 @@ export interface LoadOptions {
   token?: string;
   clients: number;
   callsPerClient: number;
+  /** Every n-th call is a search_tiles, the others list_images (default 2: alternating). */
+  searchEvery?: number;
+  /** Per-call timeout (default 120 s): on a saturated machine calls queue, they must not fail. */
+  timeoutMs?: number;
 }
 
 /** Latencies of successful calls and every failure (tool isError or protocol error). */
@@ -20,8 +24,8 @@ const QUERIES = ['a ship', 'an aircraft parked on an apron', 'a truck on a road'
 
 /**
  * N MCP clients, each with its own session, call tools concurrently: sessions open
- * together, then every client makes its calls back to back, alternating list_images
- * and search_tiles (text queries, so the encoder runs too).
+ * together, then every client makes its calls back to back, mixing list_images and
+ * search_tiles (text queries, so the encoder runs too).
  */
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const latenciesMs: number[] = [];
@@ -34,12 +38,12 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       try {
         await client.connect(new StreamableHTTPClientTransport(new URL(o.url), { requestInit: { headers } }));
         for (let i = 0; i < o.callsPerClient; i++) {
-          const call = (c + i) % 2 === 0
+          const call = (c + i) % (o.searchEvery ?? 2) !== 1
             ? { name: 'list_images', arguments: {} }
             : { name: 'search_tiles', arguments: { text: QUERIES[(c + i) % QUERIES.length], limit: 5 } };
           const t = performance.now();
           try {
-            const res = await client.callTool(call);
+            const res = await client.callTool(call, undefined, { timeout: o.timeoutMs ?? 120_000 });
             if (res.isError) errors.push(`${call.name}: ${JSON.stringify(res.content)}`);
             else latenciesMs.push(performance.now() - t);
           } catch (err) {
