@@ -15,7 +15,14 @@ import type { ToolDefinition } from './tool.js';
 type AnyTool = ToolDefinition<z.ZodTypeAny, z.ZodTypeAny>;
 
 export const TOOLS: AnyTool[] = [
-  listImagesTool as unknown as AnyTool,
-  searchTilesTool as unknown as AnyTool, getTileImageTool as unknown as AnyTool,
-  ingestImagesTool as unknown as AnyTool, getJobTool as unknown as AnyTool, launchRetrainingTool as unknown as AnyTool,
-  getDocumentContextTool as unknown as AnyTool];
+  listImagesTool,
+  searchTilesTool,
+  getTileImageTool,
+  detectInRegionTool,
+  addPrototypeTool,
+  listPrototypesTool,
+  getDocumentContextTool,
+  ingestImagesTool,
+  getJobTool,
+  launchRetrainingTool,
+] as unknown as AnyTool[];

@@ -1,9 +1,6 @@
 import { Command } from 'commander';
 import { expandPaths } from '../../core/paths.js';
 import { openDocTables } from '../../knowledge/doc-tables.js';
-import { exportPairs } from '../../knowledge/export-pairs.js';
-import { ingestDocuments } from '../../knowledge/ingest-docs.js';
-import { OcrEngine } from '../../knowledge/ocr.js';
 import { closeSharedSentenceEncoders, sharedSentenceEncoder } from '../../knowledge/sentence-encoder.js';
 import { createToolContext } from '../../tools/context.js';
 import { getDocumentContextInput, getDocumentContextTool } from '../../tools/get-document-context.js';
@@ -33,6 +30,8 @@ export function docsCommand(): Command {
     .option('--json', 'print the report as JSON')
     .action(action(async (ctx, paths: string[], o: { maxPages?: number; json?: boolean }) => {
       const files = (await expandPaths(paths)).filter((f) => /\.pdf$/i.test(f));
+      // PDF parsing and OCR load lazily: pdfjs and tesseract cost seconds at start-up for every other command.
+      const [{ ingestDocuments }, { OcrEngine }] = await Promise.all([import('../../knowledge/ingest-docs.js'), import('../../knowledge/ocr.js')]);
       const ocr = new OcrEngine();
       const bar = progressBar('docs', 'files');
       try {
@@ -83,6 +82,7 @@ export function docsCommand(): Command {
     .option('--split <name>', 'value of every row\'s split field', 'train')
     .action(action(async (ctx, o: { out: string; split: string }) => {
       await withEngines(ctx, async (t) => {
+        const { exportPairs } = await import('../../knowledge/export-pairs.js');
         const res = await exportPairs(t.figures, o.out, { split: o.split, signal: ctx.signal });
         process.stdout.write(`${res.rows} pairs → ${res.manifest}\n`);
       });
