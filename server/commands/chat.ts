@@ -1,8 +1,13 @@
 import { createInterface } from 'node:readline/promises';
 import type { BaseMessage } from '@langchain/core/messages';
 import { Command } from 'commander';
-import { askAgent, type AgentEvent, type McpTarget } from '../../agent/ask-agent.js';
+import type { AgentEvent, AskOptions, AskResult, McpTarget } from '../../agent/ask-agent.js';
 import { action, printJson } from '../cli-context.js';
+
+/** LangChain loads lazily: it costs seconds of start-up that every other command (and `geoscout mcp`) would pay. */
+async function askAgent(opts: AskOptions): Promise<AskResult> {
+  return (await import('../../agent/ask-agent.js')).askAgent(opts);
+}
 
 interface AgentOptions { url?: string; token?: string }
 

@@ -41,6 +41,8 @@ function sampleInput(name: string): Record<string, unknown> | undefined {
     list_images: { sensors: ['SYNTH-1'] },
     search_tiles: { text: 'an aircraft parked on an apron', limit: 3 },
     get_tile_image: { tile_id: tileId, max_size: 96 },
+    detect_in_region: { image_id: fx.image.image_id, window: { x: 0, y: 0, width: 512, height: 512 }, queries: [{ text: 'vehicle' }], threshold: 0.3 },
+    list_prototypes: {},
   };
   return samples[name];
 }
