@@ -39,6 +39,8 @@ export function evalCommand(): Command {
         const files = await writeReports(run, outDir);
         const s = run.summary;
         process.stdout.write(`${suite.name} (${run.mode}, ${run.model_version}): ${s.passed}/${s.total - s.skipped} passed (${(s.pass_rate * 100).toFixed(1)} %), ${s.failed} failed, ${s.errors} errors, ${s.skipped} skipped\n`);
+        for (const [tag, b] of Object.entries(s.by_tag).sort()) if (b.total > b.skipped) process.stdout.write(`  ${tag.padEnd(15)} ${b.passed}/${b.total - b.skipped}\n`);
+        for (const t of run.tasks.filter((x) => x.status === 'fail' || x.status === 'error')) process.stdout.write(`  ${t.status.toUpperCase()} ${t.id}: ${t.reason ?? ''}\n`);
         process.stdout.write(`run: ${outDir}\nreport: ${files.html}\n`);
         if (run.comparison?.regressed) {
           const c = run.comparison;
