@@ -82,11 +82,18 @@ describe('geoscout CLI', () => {
     expect(planned).toBeGreaterThan(50);
     // Both queries print cited hits: tile id, lat/lon, date, sensor, GSD.
     expect(first.stdout.match(/^\d\. \d\.\d{3} {2}img_[0-9a-f]+\/geoscout-mini@[^/]+\/L\d\/\S+ {2}at -?\d+\.\d{5}, -?\d+\.\d{5} \(lat, lon\).* SYNTH-1 0\.50 m$/gm)?.length).toBe(10);
+    // Documents indexed (broken ones skipped), then questions answered through the MCP server over stdio.
+    expect(first.stdout).toMatch(/^documents 3 indexed, 0 unchanged, 4 skipped/m);
+    expect(first.stdout).toMatch(/^MCP server over stdio: \d+ tools \(.*detect_in_region.*get_document_context/m);
+    expect(first.stdout).toMatch(/^A: \d+ detections by detect_in_region \(image img_[0-9a-f]+; the generator placed \d+\)/m);
+    expect(first.stdout).toMatch(/document says: ".+" \(Maritime Vessel Recognition Guide, p\. \d+\)/);
+    expect(first.stdout).not.toContain('(failed:');
     const second = geoscout(['demo', '--size', '1536', '--seed', '3']);
     expect(second.stdout).toContain('(already catalogued)');
+    expect(second.stdout).toMatch(/^documents 0 indexed, 3 unchanged/m);
     expect(second.stdout).toContain(`tiles     ${planned} planned, ${planned} already stored, 0 written`);
     expect(second.stderr).toContain('reusing');
-  });
+  }, 900_000);
 
   it('reports an invalid configuration file by field', async () => {
     const { writeFile } = await import('node:fs/promises');

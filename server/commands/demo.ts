@@ -12,26 +12,29 @@ import { createToolContext } from '../../tools/context.js';
 import { searchTilesInput, searchTilesTool } from '../../tools/search-tiles.js';
 import { formatLatLon } from '../format.js';
 import { progressBar } from '../progress.js';
+import { answerDemoQuestions } from './demo-questions.js';
 import { writeRgb } from './raster.js';
 
 /**
  * `geoscout demo`: the README's demo. It grows with each capability; today it builds a
  * synthetic scene, catalogs it, prints its footprint and a thumbnail path, embeds it
- * with the shipped model (offline), and answers a text query and an image query.
+ * with the shipped model (offline), answers a text query and an image query, generates
+ * and indexes a PDF corpus, then starts the MCP server over stdio and answers sample
+ * analyst questions through its tools (and through the agent when an LLM is configured).
  */
 export function demoCommand(): Command {
   return new Command('demo')
-    .description('generate a synthetic scene, catalog it, embed it with the shipped model, run a text and an image query')
+    .description('synthetic world end to end: scene + PDFs, offline ingest with the shipped model, searches, then analyst questions answered through the MCP tools')
     .option('--seed <n>', 'scene seed', (v) => parseNumberList(v, 1, '--seed')[0], 42)
     .option('--size <px>', 'scene side in pixels', (v) => parseNumberList(v, 1, '--size')[0], 4096)
     .action(
-      action(async (ctx, opts: { seed: number; size: number }) => {
+      action(async (ctx, opts: { seed: number; size: number }, cmd: Command) => {
         const out = path.join(ctx.config.dataDir, 'demo');
         await mkdir(out, { recursive: true });
         const name = `demo-${opts.seed}-${opts.size}`;
         let tif = path.join(out, `${name}.tif`);
         if (!existsSync(path.join(out, `${name}.coco.json`))) {
-          process.stderr.write(`1/5 generating a ${opts.size}×${opts.size} synthetic scene (seed ${opts.seed}) in ${out}\n`);
+          process.stderr.write(`1/7 generating a ${opts.size}×${opts.size} synthetic scene (seed ${opts.seed}) in ${out}\n`);
           const bar = progressBar('scene', 'tiles');
           const scene = await generateScene(out, name, { seed: opts.seed, width: opts.size, height: opts.size }, {
             signal: ctx.signal,
@@ -39,15 +42,15 @@ export function demoCommand(): Command {
           }).finally(() => bar.stop());
           tif = scene.tiffPath;
           process.stderr.write(`    ${scene.objects.length} objects, ground truth in ${name}.truth.geojson and ${name}.coco.json\n`);
-        } else process.stderr.write(`1/5 reusing ${tif}\n`);
+        } else process.stderr.write(`1/7 reusing ${tif}\n`);
 
-        process.stderr.write('2/5 adding it to the catalog\n');
+        process.stderr.write('2/7 adding it to the catalog\n');
         const res = await addImages(await ctx.store(), [tif], { allowedRoots: ctx.config.allowedRoots, signal: ctx.signal });
         if (res.failed.length) throw new Error(res.failed[0]!.error.message);
         const rec = res.added[0] ?? null;
         const id = rec?.image_id ?? res.skipped[0]!.image_id;
 
-        process.stderr.write('3/5 writing a thumbnail from the overviews\n');
+        process.stderr.write('3/7 writing a thumbnail from the overviews\n');
         const thumb = path.join(out, `${name}.thumb.png`);
         const r = await openRaster(tif);
         try {
@@ -68,8 +71,43 @@ export function demoCommand(): Command {
           await r.close();
         }
         await embedAndSearch(ctx, id, path.join(out, `${name}.truth.geojson`));
+        await indexDocuments(ctx, path.join(out, 'documents'));
+        process.stderr.write('7/7 answering analyst questions through the MCP tools (geoscout mcp over stdio)\n');
+        const truth = JSON.parse(await readFile(path.join(out, `${name}.truth.geojson`), 'utf8')) as { features: { properties: { class: string } }[] };
+        const counts: Record<string, number> = {};
+        for (const f of truth.features) counts[f.properties.class] = (counts[f.properties.class] ?? 0) + 1;
+        await answerDemoQuestions(ctx, id, (program(cmd).opts() as { config?: string }).config, counts);
       }),
     );
+}
+
+/** The root command (for global options such as --config). */
+function program(cmd: Command): Command {
+  let c = cmd;
+  while (c.parent) c = c.parent;
+  return c;
+}
+
+/** Step 6: the generated PDF corpus (text, captioned chips, a diagram, a scanned page), indexed once. */
+async function indexDocuments(ctx: CliContext, dir: string): Promise<void> {
+  process.stderr.write(`6/7 generating a PDF corpus in ${dir} and indexing it (text, figures, captions, OCR)\n`);
+  const { generateCorpus } = await import('../../knowledge/corpus/generate-corpus.js');
+  const { ingestDocuments } = await import('../../knowledge/ingest-docs.js');
+  const { OcrEngine } = await import('../../knowledge/ocr.js');
+  const { sharedSentenceEncoder, closeSharedSentenceEncoders } = await import('../../knowledge/sentence-encoder.js');
+  const truth = existsSync(path.join(dir, 'truth.json')) ? (JSON.parse(await readFile(path.join(dir, 'truth.json'), 'utf8')) as { docs: { file: string }[]; broken: { file: string }[] }) : await generateCorpus(dir);
+  // The deliberately broken files go in too: they are reported and skipped, the batch goes on.
+  const files = [...truth.docs, ...truth.broken].map((d) => (path.isAbsolute(d.file) ? d.file : path.join(dir, d.file)));
+  const tctx = createToolContext(ctx.config, ctx.store, ctx.signal);
+  const ocr = new OcrEngine();
+  try {
+    const rep = await ingestDocuments(await ctx.store(), files, { text: await sharedSentenceEncoder(), image: await tctx.encoder(), ocr }, { signal: ctx.signal });
+    process.stdout.write(`documents ${rep.added.length} indexed, ${rep.unchanged.length} unchanged, ${rep.skipped.length} skipped (${rep.totals.pages} pages, ${rep.totals.figures} figures)\n`);
+  } finally {
+    await ocr.close();
+    await closeSharedSentenceEncoders();
+    await tctx.close();
+  }
 }
 
 /** Steps 4–5: ingest with the active (shipped) model, then a text query and a query by example. */
@@ -78,12 +116,12 @@ async function embedAndSearch(ctx: CliContext, imageId: string, truthFile: strin
   const tctx = createToolContext(ctx.config, ctx.store, ctx.signal);
   try {
     const enc = await tctx.encoder();
-    process.stderr.write(`4/5 embedding tiles with ${enc.modelVersion} (resumable; a second run adds nothing)\n`);
+    process.stderr.write(`4/7 embedding tiles with ${enc.modelVersion} (resumable; a second run adds nothing)\n`);
     const bar = progressBar('ingest', 'tiles');
     const res = await ingestImage(store, enc, await getImage(store, imageId), { signal: ctx.signal, onProgress: (p) => bar.update(p.done, p.planned) }).finally(() => bar.stop());
     process.stdout.write(`tiles     ${res.planned} planned, ${res.existing} already stored, ${res.written} written, ${res.blank} blank\n`);
 
-    process.stderr.write('5/5 searching\n');
+    process.stderr.write('5/7 searching\n');
     const text = 'a container ship moored alongside a pier';
     const byText = await searchTilesTool.handler(searchTilesInput.parse({ text, limit: 5 }), tctx);
     process.stdout.write(`\nquery "${text}":\n${searchTilesTool.render(byText)}\n`);
