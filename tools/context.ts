@@ -2,6 +2,7 @@ import type { Config } from '../core/config.js';
 import type { Store } from '../pipeline/index/store.js';
 import type { ClipEncoder } from '../pipeline/models/encoder.js';
 import { ModelRegistry } from '../pipeline/models/registry.js';
+import { openProposer, type Proposer } from '../pipeline/detect/proposer.js';
 import type { ToolContext } from './tool.js';
 
 /**
@@ -10,6 +11,7 @@ import type { ToolContext } from './tool.js';
  */
 export function createToolContext(config: Config, store: () => Promise<Store>, signal?: AbortSignal): ToolContext & { close(): Promise<void> } {
   const encoders = new Map<string, Promise<ClipEncoder>>();
+  let proposer: Promise<Proposer> | null = null;
   const registry = new ModelRegistry(config.dataDir);
   return {
     config,
@@ -24,7 +26,14 @@ export function createToolContext(config: Config, store: () => Promise<Store>, s
       }
       return e;
     },
+    proposer() {
+      proposer ??= openProposer();
+      return proposer;
+    },
     async close() {
+      const p = proposer;
+      proposer = null;
+      await (await p?.catch(() => null))?.close();
       for (const e of encoders.values()) await (await e.catch(() => null))?.close();
       encoders.clear();
     },

@@ -71,7 +71,7 @@ export const detectInRegionTool: ToolDefinition<typeof detectInRegionInput, type
         ...(input.polygon ? { polygon: input.polygon as never } : {}),
       },
       input.queries,
-      { threshold: input.threshold, maxDetections: input.max_detections, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}) },
+      { threshold: input.threshold, maxDetections: input.max_detections, ...(ctx.proposer ? { proposer: await ctx.proposer() } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}) },
     );
     return { type: 'FeatureCollection', ...res, model_version: enc.modelVersion };
   },

@@ -94,7 +94,7 @@ export const searchTilesTool: ToolDefinition<typeof searchTilesInput, typeof sea
       ...(input.gsd_range ? { gsdRange: input.gsd_range } : {}),
       ...(input.image_ids ? { imageIds: input.image_ids } : {}),
     };
-    return { model_version: enc.modelVersion, hits: await searchTiles(store, enc, q, filter, input.limit, ctx.signal, { rerank: input.rerank }) };
+    return { model_version: enc.modelVersion, hits: await searchTiles(store, enc, q, filter, input.limit, ctx.signal, { rerank: input.rerank, ...(input.rerank === 'objects' && ctx.proposer ? { proposer: await ctx.proposer() } : {}) }) };
   },
   render(out) {
     if (out.hits.length === 0) return `No tiles matched (model ${out.model_version}).`;

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Config } from '../core/config.js';
 import type { Store } from '../pipeline/index/store.js';
 import type { ClipEncoder } from '../pipeline/models/encoder.js';
+import type { Proposer } from '../pipeline/detect/proposer.js';
 
 /** What a tool handler may use; MCP, REST, the agent and the CLI each build one. */
 export interface ToolContext {
@@ -9,6 +10,8 @@ export interface ToolContext {
   store(): Promise<Store>;
   /** The encoder for a model (default: the configured/active one), opened once and shared. */
   encoder(model?: string): Promise<ClipEncoder>;
+  /** Class-agnostic object proposals (trained objectness model when shipped), opened once and shared. */
+  proposer?(): Promise<Proposer>;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, message?: string) => void;
 }

@@ -39,7 +39,7 @@ export interface DetectionFeature {
 }
 
 /** Options of {@link detectInRegion}. */
-export interface DetectRegionOptions extends Pick<DetectWindowOptions, 'signal' | 'onProgress' | 'timings' | 'chunk'> {
+export interface DetectRegionOptions extends Pick<DetectWindowOptions, 'signal' | 'onProgress' | 'timings' | 'chunk' | 'proposer'> {
   threshold: number;
   maxDetections: number;
   /** Pixels over all images of one call (default 16384²). */
@@ -84,6 +84,7 @@ export async function detectInRegion(
         threshold: opts.threshold,
         maxRegionPixels: max,
         ...(opts.chunk ? { chunk: opts.chunk } : {}),
+        ...(opts.proposer ? { proposer: opts.proposer } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(opts.timings ? { timings: opts.timings } : {}),
         onProgress: (d, t, m) => opts.onProgress?.(done + (d / t) * window.width * window.height, pixels, `${rec.image_id}: ${m ?? ''}`),

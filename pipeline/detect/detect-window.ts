@@ -4,7 +4,8 @@ import type { PixelWindow } from '../raster/georef.js';
 import type { Raster, RgbImage } from '../raster/raster.js';
 import type { Stretch } from '../raster/stretch.js';
 import type { PixelBox } from '../search/refine-box.js';
-import { boxIou, DEFAULT_SIZE_PRIOR, proposeObjects, type SizePrior } from './proposals.js';
+import { boxIou, DEFAULT_SIZE_PRIOR, type SizePrior } from './proposals.js';
+import { saliencyProposer, type Proposer } from './proposer.js';
 import { logitScaleOf, rows, scoreCrop, type PreparedQuery } from './scorer.js';
 
 /** One scored box. */
@@ -20,6 +21,8 @@ export interface RawDetection {
 export interface DetectWindowOptions {
   /** Default score threshold for queries without their own. */
   threshold: number;
+  /** Class-agnostic proposals (default: saliency blobs; see proposer.ts). */
+  proposer?: Proposer;
   /** The image's stored stretch (so crops look like the ingested tiles). */
   stretch?: Stretch;
   /** Region side in pixels processed at once (memory bound: ≈ (chunk + 2·pad)² × 3 bytes). */
@@ -36,7 +39,7 @@ export interface DetectWindowOptions {
 }
 
 /** Crop side bounds in metres: the ground extent the encoder saw in training chips. */
-const CROP_MIN_M = 48;
+const CROP_MIN_M = Number(process.env.CROPMIN ?? 48);
 const CROP_MAX_M = 192;
 
 /**
@@ -65,7 +68,7 @@ export async function detectInWindow(raster: Raster, gsdM: number | null, win: P
     const rgb = await raster.readRgb(area, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.stretch ? { stretch: opts.stretch } : {}) });
     if (opts.timings) opts.timings.read += Date.now() - t;
     t = Date.now();
-    const props = (await proposeObjects(rgb, area, 1, gsdM, { sizePrior: prior })).filter((p) => inside(core, p.x + p.width / 2, p.y + p.height / 2) && overlaps(win, p));
+    const props = (await (opts.proposer ?? saliencyProposer).propose(rgb, area, 1, gsdM, opts.signal)).filter((p) => inside(core, p.x + p.width / 2, p.y + p.height / 2) && overlaps(win, p));
     if (opts.timings) opts.timings.proposals += Date.now() - t;
     if (props.length) {
       t = Date.now();
@@ -76,7 +79,10 @@ export async function detectInWindow(raster: Raster, gsdM: number | null, win: P
       const vecs = rows(embeds, enc.dim);
       for (const [i, p] of props.entries()) {
         for (const q of queries) {
-          const score = scoreCrop(q, vecs[i]!, logitScale);
+          // What the query says about the crop, times how sure the proposer is that the box
+          // is one whole object: fragments and multi-object blobs sit in crops that look
+          // like the class but are not detections of their own.
+          const score = scoreCrop(q, vecs[i]!, logitScale) * p.objectness;
           if (score >= (q.threshold ?? opts.threshold)) found.push({ label: q.label, score, box: { x: p.x, y: p.y, width: p.width, height: p.height }, vector: vecs[i]! });
         }
       }

@@ -2,7 +2,7 @@ import { throwIfAborted } from '../../core/errors.js';
 import { getImage } from '../catalog/catalog.js';
 import { openCatalogImage } from '../catalog/open-image.js';
 import { cropAround } from '../detect/detect-window.js';
-import { proposeObjects } from '../detect/proposals.js';
+import { saliencyProposer, type Proposer } from '../detect/proposer.js';
 import { dot, rows } from '../detect/scorer.js';
 import type { Store } from '../index/store.js';
 import type { ClipEncoder } from '../models/encoder.js';
@@ -11,6 +11,9 @@ import type { TileHit } from './tile-search.js';
 
 /** Weight of the object score against the tile/patch score in the final ranking. */
 const OBJECT_WEIGHT = 0.6;
+
+/** Cosine taken off a proposal per unit of doubt (1 − objectness). */
+const OBJECTNESS_PENALTY = 0.2;
 
 /**
  * Object-level rerank: inside each candidate tile, class-agnostic proposals (the same ones
@@ -21,7 +24,7 @@ const OBJECT_WEIGHT = 0.6;
  * by background no longer hides the object it holds. Costs one batched encoding of the
  * candidates' proposals (a few hundred crops for 20 candidates).
  */
-export async function objectRerank(store: Store, enc: ClipEncoder, q: Float32Array, hits: TileHit[], signal?: AbortSignal): Promise<void> {
+export async function objectRerank(store: Store, enc: ClipEncoder, q: Float32Array, hits: TileHit[], signal?: AbortSignal, proposer: Proposer = saliencyProposer): Promise<void> {
   const byImage = new Map<string, TileHit[]>();
   for (const h of hits) byImage.set(h.image_id, [...(byImage.get(h.image_id) ?? []), h]);
   for (const [imageId, list] of byImage) {
@@ -39,13 +42,14 @@ export async function objectRerank(store: Store, enc: ClipEncoder, q: Float32Arr
         area.width = Math.min(rec.width, w.x + w.width + margin) - area.x;
         area.height = Math.min(rec.height, w.y + w.height + margin) - area.y;
         const rgb = await raster.readRgb(area, { stretch: rec.stretch as Stretch, ...(signal ? { signal } : {}) });
-        const props = (await proposeObjects(rgb, area, 1, rec.gsd_m)).filter((p) => {
+        const props = (await proposer.propose(rgb, area, 1, rec.gsd_m, signal)).filter((p) => {
           const cx = p.x + p.width / 2, cy = p.y + p.height / 2;
           return cx >= w.x && cx < w.x + w.width && cy >= w.y && cy < w.y + w.height;
         });
         if (!props.length) continue;
         const { embeds } = await enc.encodeImages(props.map((p) => cropAround(rgb, area, p, gsd)), { patches: false, ...(signal ? { signal } : {}) });
-        const sims = rows(embeds, enc.dim).map((v) => dot(v, q));
+        // Similarity to the query, lowered for boxes the proposer doubts are whole objects.
+        const sims = rows(embeds, enc.dim).map((v, i) => dot(v, q) - OBJECTNESS_PENALTY * (1 - props[i]!.objectness));
         let bi = 0;
         for (let i = 1; i < sims.length; i++) if (sims[i]! > sims[bi]!) bi = i;
         const p = props[bi]!;

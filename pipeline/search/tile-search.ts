@@ -6,6 +6,7 @@ import { getImage } from '../catalog/catalog.js';
 import { openCatalogImage } from '../catalog/open-image.js';
 import type { Stretch } from '../raster/stretch.js';
 import { objectRerank } from './object-rerank.js';
+import type { Proposer } from '../detect/proposer.js';
 import { refineBox } from './refine-box.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import type { BBox, GeoJsonPolygon } from '../raster/georef.js';
@@ -50,6 +51,8 @@ export interface SearchOptions {
    * (see object-rerank.ts): object-sized boxes and better precision, ~1 s per query on 2 cores.
    */
   rerank?: 'patches' | 'objects';
+  /** Proposals for the object rerank (default: saliency blobs). */
+  proposer?: Proposer;
 }
 
 /** Candidates fetched by the ANN stage per final hit, re-ranked with patch vectors. */
@@ -82,7 +85,7 @@ export async function searchTiles(store: Store, enc: ClipEncoder, q: Float32Arra
   hits.sort((a, b) => b.score - a.score);
   if (opts.rerank === 'objects') {
     const pool = hits.slice(0, Math.min(hits.length, Math.max(limit, Math.min(3 * limit, 30))));
-    await objectRerank(store, enc, q, pool, signal);
+    await objectRerank(store, enc, q, pool, signal, opts.proposer);
     await tightenBoxes(store, pool.filter((h) => h.object_score === null), signal);
     pool.sort((a, b) => b.score - a.score);
     return pool.slice(0, limit);

@@ -1,0 +1,60 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { RgbImage } from '../raster/raster.js';
+import { DEFAULT_OBJECTNESS_DIR, ObjectnessModel } from './objectness.js';
+import { boxIou, proposeObjects, type Proposal } from './proposals.js';
+
+/** A proposal with the objectness the fused proposer assigns (1 = surely an object). */
+export interface ScoredProposal extends Proposal {
+  objectness: number;
+}
+
+/** Class-agnostic proposals for one chunk of an image (see detect-window.ts). */
+export interface Proposer {
+  readonly kind: 'saliency' | 'objectness';
+  propose(rgb: RgbImage, origin: { x: number; y: number }, scale: number, gsdM: number | null, signal?: AbortSignal): Promise<ScoredProposal[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Objectness given to background-subtraction blobs that the trained model did not propose.
+ * They stay in the pool — the model never saw classes nobody has defined yet (it was
+ * trained without wind turbines on purpose), and a prototype for such a class must still
+ * find them — but a known-class query ranks them below the model's own boxes.
+ */
+export const SALIENCY_ONLY_OBJECTNESS = 0.15;
+
+/** Saliency blobs only (no model): every blob counts as an object. */
+export const saliencyProposer: Proposer = {
+  kind: 'saliency',
+  async propose(rgb, origin, scale, gsdM) {
+    return (await proposeObjects(rgb, origin, scale, gsdM)).map((p) => ({ ...p, objectness: 1 }));
+  },
+  async close() {},
+};
+
+/**
+ * The trained objectness model's boxes (scored by their centre heatmap) plus saliency blobs
+ * that overlap none of them (IoU < 0.3), scored {@link SALIENCY_ONLY_OBJECTNESS}.
+ */
+export function objectnessProposer(model: ObjectnessModel): Proposer {
+  return {
+    kind: 'objectness',
+    async propose(rgb, origin, scale, gsdM, signal) {
+      const learned = await model.propose(rgb, origin, scale, gsdM, signal ? { signal } : {});
+      const blobs = await proposeObjects(rgb, origin, scale, gsdM);
+      const extra = blobs.filter((b) => !learned.some((l) => boxIou(l, b) >= 0.3));
+      return [...learned.map((p) => ({ ...p, objectness: p.objectness ?? p.contrast })), ...extra.map((p) => ({ ...p, objectness: SALIENCY_ONLY_OBJECTNESS }))];
+    },
+    close: () => model.close(),
+  };
+}
+
+/**
+ * The proposer to use: the shipped (or `dir`) objectness model when present, else saliency.
+ * `GEOSCOUT_PROPOSALS=saliency` forces the model-free path (for comparisons).
+ */
+export async function openProposer(dir: string = DEFAULT_OBJECTNESS_DIR): Promise<Proposer> {
+  if (process.env.GEOSCOUT_PROPOSALS === 'saliency' || !existsSync(path.join(dir, 'objectness.json'))) return saliencyProposer;
+  return objectnessProposer(await ObjectnessModel.open(dir));
+}
