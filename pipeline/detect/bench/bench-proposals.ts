@@ -3,7 +3,8 @@
  * model (objectness.ts) and their union, on the held-out synthetic scenes 41001–41003
  * (2048², 0.5 m; the objectness model trained on seeds ≥ 50000).
  *
- *   npm run bench:proposals            (env SEEDS=41001,41002 SIZE=2048 to change)
+ *   npm run bench:proposals            (env SEEDS=41001,41002 SIZE=2048 to change;
+ *                                       MAX_UPSAMPLE=1 skips the 0.25 m/px pass)
  *
  * Prints recall at IoU ≥ 0.5 per class (wind_turbine is the class the model never saw),
  * out-of-context recall, proposals per km², and milliseconds per megapixel.
@@ -18,6 +19,7 @@ import type { PixelBox } from '../../search/refine-box.js';
 const SEEDS = (process.env.SEEDS ?? '41001,41002,41003').split(',').map(Number);
 const SIZE = Number(process.env.SIZE ?? 2048);
 const GSD = 0.5;
+const MAX_UPSAMPLE = Number(process.env.MAX_UPSAMPLE ?? 2);
 const CLASSES = ['aircraft', 'ship', 'vehicle', 'storage_tank', 'building', 'wind_turbine'];
 type Method = 'saliency' | 'objectness' | 'union';
 const METHODS: Method[] = ['saliency', 'objectness', 'union'];
@@ -36,7 +38,7 @@ try {
     const sal = await proposeObjects(rgb, { x: 0, y: 0 }, 1, GSD);
     ms.saliency += performance.now() - t;
     t = performance.now();
-    const obj = await model.propose(rgb, { x: 0, y: 0 }, 1, GSD);
+    const obj = await model.propose(rgb, { x: 0, y: 0 }, 1, GSD, { maxUpsample: MAX_UPSAMPLE });
     ms.objectness += performance.now() - t;
     const union = [...sal, ...obj.filter((o) => !sal.some((s) => boxIou(s, o) > 0.7))];
     const sets: Record<Method, PixelBox[]> = { saliency: sal, objectness: obj, union };
@@ -52,7 +54,7 @@ ms.union = ms.saliency + ms.objectness;
 const km2 = (SEEDS.length * SIZE * SIZE * GSD * GSD) / 1e6;
 const mpx = (SEEDS.length * SIZE * SIZE) / 1e6;
 const rows = [...CLASSES, 'out_of_context'];
-console.log(`\nProposal recall at IoU ≥ 0.5 — seeds ${SEEDS.join(', ')}, ${SIZE}² at ${GSD} m (${km2.toFixed(2)} km²)\n`);
+console.log(`\nProposal recall at IoU ≥ 0.5 — seeds ${SEEDS.join(', ')}, ${SIZE}² at ${GSD} m (${km2.toFixed(2)} km²), objectness maxUpsample ${MAX_UPSAMPLE}\n`);
 console.log(`| ${'class'.padEnd(15)} | ${'n'.padStart(5)} | ${METHODS.map((m) => m.padStart(10)).join(' | ')} |`);
 console.log(`|${'-'.repeat(17)}|${'-'.repeat(7)}|${METHODS.map(() => '-'.repeat(12)).join('|')}|`);
 for (const c of rows) {
