@@ -39,7 +39,7 @@ export interface DetectWindowOptions {
 }
 
 /** Crop side bounds in metres: the ground extent the encoder saw in training chips. */
-const CROP_MIN_M = Number(process.env.CROPMIN ?? 48);
+const CROP_MIN_M = 48;
 const CROP_MAX_M = 192;
 
 /**
