@@ -56,7 +56,7 @@ describe('ObjectnessModel', () => {
     const win = { x: 512, y: 256, w: 1024, h: 1024 };
     const rgb = await raster.readRgb({ x: win.x, y: win.y, width: win.w, height: win.h });
     const props = await model.propose(rgb, { x: win.x, y: win.y }, 1, 0.5);
-    expect(recall(ofClass('aircraft', win), props)).toBeGreaterThanOrEqual(AIRCRAFT_MIN - 0.1);
+    expect(recall(ofClass('aircraft', win), props)).toBeGreaterThanOrEqual(AIRCRAFT_MIN);
     // The whole scene read at half resolution (1 m per rgb pixel): boxes still land on aircraft.
     const half = await raster.readRgb({ x: 0, y: 0, width: SIZE, height: SIZE }, { outWidth: SIZE / 2, outHeight: SIZE / 2 });
     const coarse = await model.propose(half, { x: 0, y: 0 }, 2, 0.5);
@@ -76,6 +76,7 @@ describe('ObjectnessModel', () => {
 });
 
 // Floors set below what the shipped model measures on this scene (see MODEL_CARD.md).
-const AIRCRAFT_MIN = 0.7;
-const VEHICLE_MIN = 0.5;
+// Measured: aircraft 7/9, vehicles 111/126, aircraft in the window 6/7, at half resolution 6/9.
+const AIRCRAFT_MIN = 0.65;
+const VEHICLE_MIN = 0.75;
 const COARSE_AIRCRAFT_MIN = 0.5;
