@@ -44,3 +44,25 @@ def test_loss_is_finite_and_trains():
         ls["total"].backward()
         opt.step()
     assert np.isfinite(float(ls["total"])) and float(ls["total"]) < first
+
+
+def test_onnx_export_runs_any_size_like_torch(tmp_path):
+    import subprocess
+    import sys
+
+    ck = tmp_path / "ck.pt"
+    torch.save({"model": ObjectnessNet().state_dict(), "step": 0}, ck)
+    out = tmp_path / "model"
+    p = subprocess.run([sys.executable, "-m", "geoscout_train.objectness_train", "--export", str(ck), "--model-dir", str(out)],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert "max |diff|" in p.stdout
+    import json
+
+    import onnxruntime as ort
+
+    manifest = json.loads((out / "objectness.json").read_text())
+    assert manifest["stride"] == 4 and [q["mpp"] for q in manifest["passes"]] == [0.25, 0.5, 2, 8]
+    sess = ort.InferenceSession(str(out / "model.onnx"), providers=["CPUExecutionProvider"])
+    heat, size, off = sess.run(None, {"image": np.zeros((1, 3, 64, 224), np.float32)})
+    assert heat.shape == (1, 1, 16, 56) and size.shape == (1, 2, 16, 56) and off.shape == (1, 2, 16, 56)
