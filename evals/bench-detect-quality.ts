@@ -2,7 +2,7 @@
  * `npm run bench:detect-quality`: detection quality on held-out synthetic scenes with the
  * generator's ground truth (seeds 41001…, 0.5 m), through the detect_in_region tool.
  * - ship, aircraft, vehicle by text: AP50 (COCO 101-point), recall and false positives per
- *   km² at the default threshold (0.5), and recall of out-of-context objects (ship on land,
+ *   km² at the tool's default threshold, and recall of out-of-context objects (ship on land,
  *   aircraft on a road) by the plain query;
  * - wind turbine (held out of the shipped model's training captions): zero-shot text AP50
  *   against a 5-shot prototype built from turbines in other scenes (seeds 42000–42004).
@@ -17,12 +17,12 @@ import { Store } from '../pipeline/index/store.js';
 import { generateScene, type SceneObject } from '../pipeline/synth/generate-scene.js';
 import { addPrototypeInput, addPrototypeTool } from '../tools/add-prototype.js';
 import { createToolContext } from '../tools/context.js';
-import { detectInRegionInput, detectInRegionTool } from '../tools/detect-in-region.js';
+import { DEFAULT_THRESHOLD, detectInRegionInput, detectInRegionTool } from '../tools/detect-in-region.js';
 import { averagePrecision101, matchDetections, type Detection, type GroundTruthBox } from './metrics/detection.js';
 
 const N = Number(process.env.BENCH_SCENES ?? 4);
 const SIZE = Number(process.env.BENCH_SIZE ?? 2048);
-const THRESHOLD = 0.5;
+const THRESHOLD = DEFAULT_THRESHOLD;
 
 async function main() {
   const tmp = await makeTempDir('geoscout-bench-detect-');

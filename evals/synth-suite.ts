@@ -73,7 +73,7 @@ function sceneTasks(s: WorldScene): Task[] {
       id: `${s.name}.count.${cls}`, question: `How many ${cls.replace('_', ' ')}s are visible in scene ${s.name}?`,
       tags: ['count'], scope, expected_tools: ['detect_in_region'],
       expected: [{ type: 'number', value: n, tolerance: 1, rel_tolerance: 0.3 }],
-      oracle: { steps: [{ id: 'd', tool: 'detect_in_region', input: { image_id: '{{scope.images.0}}', queries: [{ text: TEXT[cls] }], threshold: 0.5, max_detections: 500 } }], answer: { kind: 'value', step: 'd', path: `counts.${TEXT[cls]}` } },
+      oracle: { steps: [{ id: 'd', tool: 'detect_in_region', input: { image_id: '{{scope.images.0}}', queries: [{ text: TEXT[cls] }], max_detections: 500 } }], answer: { kind: 'value', step: 'd', path: `counts.${TEXT[cls]}` } },
       metrics: [{ kind: 'detection', step: 'd', path: 'features', truth_boxes: list.map((o) => o.bbox.map((v) => Math.round(v * 10) / 10) as [number, number, number, number]), iou: 0.5 }],
     });
   }
@@ -104,7 +104,7 @@ function sceneTasks(s: WorldScene): Task[] {
       id: `${s.name}.ooc.${o.id}`, question: `Is there ${o.class === 'ship' ? 'a vessel out of the water' : 'an aircraft away from the airfield'} in scene ${s.name}? Where?`,
       tags: ['out-of-context', 'locate'], scope, expected_tools: ['detect_in_region'],
       expected: [{ type: 'location', points: [ll(o)], within_m: LOCATE_M }],
-      oracle: { steps: [{ id: 'd', tool: 'detect_in_region', input: { image_id: '{{scope.images.0}}', queries: [{ text: q }], threshold: 0.5, max_detections: 5 } }], answer: { kind: 'location', step: 'd', path: 'features.0' } },
+      oracle: { steps: [{ id: 'd', tool: 'detect_in_region', input: { image_id: '{{scope.images.0}}', queries: [{ text: q }], max_detections: 5 } }], answer: { kind: 'location', step: 'd', path: 'features.0' } },
       notes: `truth: ${o.type} in context ${o.context}`,
     });
   }
@@ -121,7 +121,7 @@ function sceneTasks(s: WorldScene): Task[] {
         id: `${s.name}.none.turbines-in-harbour`, question: `Are there any wind turbines in the harbour of scene ${s.name}?`,
         tags: ['no-answer'], scope: { images: [s.name], bbox: [round(a[0]), round(a[1]), round(b[0]), round(b[1])] }, expected_tools: ['detect_in_region'],
         expected: [{ type: 'none' }],
-        oracle: { steps: [{ id: 'd', tool: 'detect_in_region', input: { image_id: '{{scope.images.0}}', bbox: '{{scope.bbox}}', queries: [{ text: 'a wind turbine' }], threshold: 0.5 } }], answer: { kind: 'value', step: 'd', path: 'counts.a wind turbine' } },
+        oracle: { steps: [{ id: 'd', tool: 'detect_in_region', input: { image_id: '{{scope.images.0}}', bbox: '{{scope.bbox}}', queries: [{ text: 'a wind turbine' }] } }], answer: { kind: 'value', step: 'd', path: 'counts.a wind turbine' } },
       });
     }
   }

@@ -59,7 +59,7 @@ function questions(imageId: string, truth: Record<string, number>): Question[] {
     {
       question: 'How many aircraft are parked in this scene, and where?',
       async run(call) {
-        const out = await call('detect_in_region', { image_id: imageId, queries: [{ text: 'aircraft' }], threshold: 0.6, max_detections: 50 });
+        const out = await call('detect_in_region', { image_id: imageId, queries: [{ text: 'aircraft' }], max_detections: 100 });
         const fs = out.features as { properties: { detection_id: string; score: number; lon: number; lat: number; acquired_at: string; sensor: string; pixel_box: { width: number; height: number } } }[];
         firstAircraft = fs[0]?.properties.detection_id ?? null;
         const lines = fs.slice(0, 5).map((f) => `   - ${formatLatLon(f.properties.lat, f.properties.lon, 5)}, ${f.properties.acquired_at.slice(0, 10)}, ${f.properties.sensor}, score ${f.properties.score.toFixed(2)} [${f.properties.detection_id}]`);

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { createToolContext } from '../../tools/context.js';
-import { detectInRegionInput, detectInRegionTool } from '../../tools/detect-in-region.js';
+import { DEFAULT_THRESHOLD, detectInRegionInput, detectInRegionTool } from '../../tools/detect-in-region.js';
 import { action, parseNumberList } from '../cli-context.js';
 import { progressBar } from '../progress.js';
 
@@ -14,7 +14,7 @@ export function detectCommand(): Command {
     .option('-p, --prototype <name...>', 'prototype queries')
     .option('--window <x,y,w,h>', 'pixel window of the image')
     .option('--bbox <minLon,minLat,maxLon,maxLat>', 'WGS84 area')
-    .option('--threshold <t>', 'minimum calibrated score 0–1', (v) => parseNumberList(v, 1, '--threshold')[0], 0.5)
+    .option('--threshold <t>', 'minimum calibrated score 0–1', (v) => parseNumberList(v, 1, '--threshold')[0], DEFAULT_THRESHOLD)
     .option('--max <n>', 'maximum detections', (v) => parseNumberList(v, 1, '--max')[0], 200)
     .option('--model <model>', 'model id or id@version')
     .option('--geojson <file>', 'write the FeatureCollection to a file')
