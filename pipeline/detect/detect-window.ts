@@ -125,9 +125,14 @@ function overlaps(w: PixelWindow, b: PixelBox): boolean {
   return b.x < w.x + w.width && b.x + b.width > w.x && b.y < w.y + w.height && b.y + b.height > w.y;
 }
 
-/** A square crop centred on the box, 1.6× its long side within [48, 192] m, shifted to stay inside `rgb`. */
+/** Side in pixels of the context crop around a box: 1.6× its long side, within [48, 192] m. */
+export function contextSide(b: PixelBox, gsdM: number): number {
+  return Math.round(Math.min(CROP_MAX_M / gsdM, Math.max(CROP_MIN_M / gsdM, Math.max(b.width, b.height) * 1.6)));
+}
+
+/** A square crop centred on the box ({@link contextSide}), shifted to stay inside `rgb`. */
 export function cropAround(rgb: RgbImage, area: PixelWindow, b: PixelBox, gsdM: number): RgbImage {
-  const side = Math.min(rgb.width, rgb.height, Math.round(Math.min(CROP_MAX_M / gsdM, Math.max(CROP_MIN_M / gsdM, Math.max(b.width, b.height) * 1.6))));
+  const side = Math.min(rgb.width, rgb.height, contextSide(b, gsdM));
   const cx = b.x - area.x + b.width / 2, cy = b.y - area.y + b.height / 2;
   const x0 = Math.min(rgb.width - side, Math.max(0, Math.round(cx - side / 2)));
   const y0 = Math.min(rgb.height - side, Math.max(0, Math.round(cy - side / 2)));

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GeoscoutError } from '../../core/errors.js';
 import { getImage } from '../catalog/catalog.js';
+import { contextSide } from '../detect/detect-window.js';
 import { openCatalogImage } from '../catalog/open-image.js';
 import type { Store } from '../index/store.js';
 import type { ClipEncoder } from '../models/encoder.js';
@@ -28,10 +29,6 @@ export interface StoredExample {
   box?: { x: number; y: number; width: number; height: number };
   vector: number[];
 }
-
-/** Same context rule as detection crops: 1.6× the box's long side, within [48, 192] m. */
-const CROP_MIN_M = 48;
-const CROP_MAX_M = 192;
 
 /**
  * Embeds examples with the prototype's encoder. A box is read with context (a square
@@ -83,8 +80,7 @@ async function readContext(store: Store, imageId: string, box: { x: number; y: n
   if (box.width <= 0 || box.height <= 0 || box.x < 0 || box.y < 0 || box.x + box.width > rec.width || box.y + box.height > rec.height) {
     throw new GeoscoutError('OUT_OF_BOUNDS', `Example box ${box.x},${box.y},${box.width}×${box.height} is outside image ${imageId} (${rec.width}×${rec.height} px).`);
   }
-  const gsd = rec.gsd_m ?? 0.5;
-  const side = Math.min(rec.width, rec.height, Math.round(Math.min(CROP_MAX_M / gsd, Math.max(CROP_MIN_M / gsd, Math.max(box.width, box.height) * 1.6))));
+  const side = Math.min(rec.width, rec.height, contextSide(box, rec.gsd_m ?? 0.5));
   const x = Math.min(rec.width - side, Math.max(0, Math.round(box.x + box.width / 2 - side / 2)));
   const y = Math.min(rec.height - side, Math.max(0, Math.round(box.y + box.height / 2 - side / 2)));
   const r = await openCatalogImage(rec, signal);

@@ -1,13 +1,10 @@
-import { throwIfAborted } from '../../core/errors.js';
-import { getImage } from '../catalog/catalog.js';
-import { openCatalogImage } from '../catalog/open-image.js';
 import { cropAround } from '../detect/detect-window.js';
 import { saliencyProposer, type Proposer } from '../detect/proposer.js';
 import { dot, rows } from '../detect/scorer.js';
 import type { Store } from '../index/store.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import type { Stretch } from '../raster/stretch.js';
-import type { TileHit } from './tile-search.js';
+import { forEachImage, type TileHit } from './tile-search.js';
 
 /** Weight of the object score against the tile/patch score in the final ranking. */
 const OBJECT_WEIGHT = 0.6;
@@ -25,44 +22,33 @@ const OBJECTNESS_PENALTY = 0.2;
  * candidates' proposals (a few hundred crops for 20 candidates).
  */
 export async function objectRerank(store: Store, enc: ClipEncoder, q: Float32Array, hits: TileHit[], signal?: AbortSignal, proposer: Proposer = saliencyProposer): Promise<void> {
-  const byImage = new Map<string, TileHit[]>();
-  for (const h of hits) byImage.set(h.image_id, [...(byImage.get(h.image_id) ?? []), h]);
-  for (const [imageId, list] of byImage) {
-    throwIfAborted(signal);
-    const rec = await getImage(store, imageId).catch(() => null);
-    if (!rec) continue;
-    const raster = await openCatalogImage(rec).catch(() => null);
-    if (!raster) continue;
-    try {
-      const gsd = rec.gsd_m ?? 0.5;
-      const margin = Math.round(96 / gsd);
-      for (const h of list) {
-        const w = h.window;
-        const area = { x: Math.max(0, w.x - margin), y: Math.max(0, w.y - margin), width: 0, height: 0 };
-        area.width = Math.min(rec.width, w.x + w.width + margin) - area.x;
-        area.height = Math.min(rec.height, w.y + w.height + margin) - area.y;
-        const rgb = await raster.readRgb(area, { stretch: rec.stretch as Stretch, ...(signal ? { signal } : {}) });
-        const props = (await proposer.propose(rgb, area, 1, rec.gsd_m, signal)).filter((p) => {
-          const cx = p.x + p.width / 2, cy = p.y + p.height / 2;
-          return cx >= w.x && cx < w.x + w.width && cy >= w.y && cy < w.y + w.height;
-        });
-        if (!props.length) continue;
-        const { embeds } = await enc.encodeImages(props.map((p) => cropAround(rgb, area, p, gsd)), { patches: false, ...(signal ? { signal } : {}) });
-        // Similarity to the query, lowered for boxes the proposer doubts are whole objects.
-        const sims = rows(embeds, enc.dim).map((v, i) => dot(v, q) - OBJECTNESS_PENALTY * (1 - props[i]!.objectness));
-        let bi = 0;
-        for (let i = 1; i < sims.length; i++) if (sims[i]! > sims[bi]!) bi = i;
-        const p = props[bi]!;
-        const box = clip({ x: Math.round(p.x), y: Math.round(p.y), width: Math.round(p.width), height: Math.round(p.height) }, w);
-        const ll = raster.georef?.pixelToLonLat(box.x + box.width / 2, box.y + box.height / 2);
-        h.best_box = { ...box, lon: ll ? Math.round(ll[0] * 1e7) / 1e7 : null, lat: ll ? Math.round(ll[1] * 1e7) / 1e7 : null };
-        h.object_score = sims[bi]!;
-        h.score = (1 - OBJECT_WEIGHT) * h.score + OBJECT_WEIGHT * sims[bi]!;
-      }
-    } finally {
-      await raster.close();
+  await forEachImage(store, hits, signal, async (rec, raster, list) => {
+    const gsd = rec.gsd_m ?? 0.5;
+    const margin = Math.round(96 / gsd);
+    for (const h of list) {
+      const w = h.window;
+      const area = { x: Math.max(0, w.x - margin), y: Math.max(0, w.y - margin), width: 0, height: 0 };
+      area.width = Math.min(rec.width, w.x + w.width + margin) - area.x;
+      area.height = Math.min(rec.height, w.y + w.height + margin) - area.y;
+      const rgb = await raster.readRgb(area, { stretch: rec.stretch as Stretch, ...(signal ? { signal } : {}) });
+      const props = (await proposer.propose(rgb, area, 1, rec.gsd_m, signal)).filter((p) => {
+        const cx = p.x + p.width / 2, cy = p.y + p.height / 2;
+        return cx >= w.x && cx < w.x + w.width && cy >= w.y && cy < w.y + w.height;
+      });
+      if (!props.length) continue;
+      const { embeds } = await enc.encodeImages(props.map((p) => cropAround(rgb, area, p, gsd)), { patches: false, ...(signal ? { signal } : {}) });
+      // Similarity to the query, lowered for boxes the proposer doubts are whole objects.
+      const sims = rows(embeds, enc.dim).map((v, i) => dot(v, q) - OBJECTNESS_PENALTY * (1 - props[i]!.objectness));
+      let bi = 0;
+      for (let i = 1; i < sims.length; i++) if (sims[i]! > sims[bi]!) bi = i;
+      const p = props[bi]!;
+      const box = clip({ x: Math.round(p.x), y: Math.round(p.y), width: Math.round(p.width), height: Math.round(p.height) }, w);
+      const ll = raster.georef?.pixelToLonLat(box.x + box.width / 2, box.y + box.height / 2);
+      h.best_box = { ...box, lon: ll ? Math.round(ll[0] * 1e7) / 1e7 : null, lat: ll ? Math.round(ll[1] * 1e7) / 1e7 : null };
+      h.object_score = sims[bi]!;
+      h.score = (1 - OBJECT_WEIGHT) * h.score + OBJECT_WEIGHT * sims[bi]!;
     }
-  }
+  });
 }
 
 function clip(b: { x: number; y: number; width: number; height: number }, w: TileHit['window']) {

@@ -2,9 +2,10 @@ import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
 import { sqlString, type Store } from '../index/store.js';
 import { tilesSchema, tilesTableName } from '../index/tiles-table.js';
 import { SEARCH_TUNING } from '../index/vector-index.js';
-import { getImage } from '../catalog/catalog.js';
+import { getImage, type ImageRecord } from '../catalog/catalog.js';
 import { openCatalogImage } from '../catalog/open-image.js';
 import type { Stretch } from '../raster/stretch.js';
+import type { Raster } from '../raster/raster.js';
 import { objectRerank } from './object-rerank.js';
 import type { Proposer } from '../detect/proposer.js';
 import { refineBox } from './refine-box.js';
@@ -101,8 +102,28 @@ export async function searchTiles(store: Store, enc: ClipEncoder, q: Float32Arra
  * updates the box centre's lon/lat. Hits of images that cannot be read keep their box.
  */
 async function tightenBoxes(store: Store, hits: TileHit[], signal?: AbortSignal): Promise<void> {
+  await forEachImage(store, hits.filter((h) => h.best_box), signal, async (rec, raster, list) => {
+    for (const h of list) {
+      const core = h.best_box!;
+      const m = Math.max(core.width, core.height) / 2;
+      const x0 = Math.max(0, Math.floor(core.x - m)), y0 = Math.max(0, Math.floor(core.y - m));
+      const area = { x: x0, y: y0, width: Math.min(rec.width, Math.ceil(core.x + core.width + m)) - x0, height: Math.min(rec.height, Math.ceil(core.y + core.height + m)) - y0 };
+      const scale = Math.max(1, Math.max(area.width, area.height) / 256);
+      const rgb = await raster.readRgb(area, { outWidth: Math.max(1, Math.round(area.width / scale)), outHeight: Math.max(1, Math.round(area.height / scale)), stretch: rec.stretch as Stretch });
+      const box = clampTo(refineBox(rgb, area, core, area.width / rgb.width), h.window);
+      const ll = raster.georef?.pixelToLonLat(box.x + box.width / 2, box.y + box.height / 2);
+      h.best_box = { ...box, lon: ll ? Math.round(ll[0] * 1e7) / 1e7 : null, lat: ll ? Math.round(ll[1] * 1e7) / 1e7 : null };
+    }
+  });
+}
+
+/**
+ * Groups hits by image and runs `fn` once per image with its record and an open raster
+ * (closed afterwards). Hits of images that cannot be read are left as they are.
+ */
+export async function forEachImage(store: Store, hits: TileHit[], signal: AbortSignal | undefined, fn: (rec: ImageRecord, raster: Raster, hits: TileHit[]) => Promise<void>): Promise<void> {
   const byImage = new Map<string, TileHit[]>();
-  for (const h of hits) if (h.best_box) byImage.set(h.image_id, [...(byImage.get(h.image_id) ?? []), h]);
+  for (const h of hits) byImage.set(h.image_id, [...(byImage.get(h.image_id) ?? []), h]);
   for (const [imageId, list] of byImage) {
     throwIfAborted(signal);
     const rec = await getImage(store, imageId).catch(() => null);
@@ -110,17 +131,7 @@ async function tightenBoxes(store: Store, hits: TileHit[], signal?: AbortSignal)
     const raster = await openCatalogImage(rec).catch(() => null);
     if (!raster) continue;
     try {
-      for (const h of list) {
-        const core = h.best_box!;
-        const m = Math.max(core.width, core.height) / 2;
-        const x0 = Math.max(0, Math.floor(core.x - m)), y0 = Math.max(0, Math.floor(core.y - m));
-        const area = { x: x0, y: y0, width: Math.min(rec.width, Math.ceil(core.x + core.width + m)) - x0, height: Math.min(rec.height, Math.ceil(core.y + core.height + m)) - y0 };
-        const scale = Math.max(1, Math.max(area.width, area.height) / 256);
-        const rgb = await raster.readRgb(area, { outWidth: Math.max(1, Math.round(area.width / scale)), outHeight: Math.max(1, Math.round(area.height / scale)), stretch: rec.stretch as Stretch });
-        const box = clampTo(refineBox(rgb, area, core, area.width / rgb.width), h.window);
-        const ll = raster.georef?.pixelToLonLat(box.x + box.width / 2, box.y + box.height / 2);
-        h.best_box = { ...box, lon: ll ? Math.round(ll[0] * 1e7) / 1e7 : null, lat: ll ? Math.round(ll[1] * 1e7) / 1e7 : null };
-      }
+      await fn(rec, raster, list);
     } finally {
       await raster.close();
     }
