@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { runProcess } from '../core/testing/run-process.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -124,8 +124,8 @@ describe('eval runner (oracle mode)', () => {
       return;
     }
     const shot = path.join(tmp.dir, 'shot.png');
-    const r = spawnSync(browser, ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--window-size=1200,900', `--screenshot=${shot}`, `file://${html}`], { timeout: 60_000 });
-    expect(r.status, r.stderr?.toString()).toBe(0);
+    const r = await runProcess(browser, ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--window-size=1200,900', `--screenshot=${shot}`, `file://${html}`], { timeoutMs: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
     const stats = await sharp(shot).stats();
     expect(stats.channels.slice(0, 3).every((c) => c.stdev > 10)).toBe(true); // not a blank page
     const { info } = await sharp(shot).raw().toBuffer({ resolveWithObject: true });
@@ -135,18 +135,18 @@ describe('eval runner (oracle mode)', () => {
 
 describe('a deliberately worse model version', () => {
   it('scrambled weights make the regression check fail (CLI exits 1 and names the tasks)', async () => {
-    const ok = spawnSync(PY, ['-c', 'import onnx, numpy']).status === 0;
+    const ok = (await runProcess(PY, ['-c', 'import onnx, numpy']).catch(() => ({ status: 1 }))).status === 0;
     if (!ok) {
       console.warn(`${PY} with onnx + numpy not found: skipping (npm run setup:py installs them)`);
       return;
     }
     const dir = path.join(tmp.dir, 'scrambled');
-    const py = spawnSync(PY, [path.join(ROOT, 'evals/testing/scramble_model.py'), path.join(SHIPPED_MODELS_DIR, 'geoscout-mini'), dir, 'geoscout-mini-scrambled', '7']);
-    expect(py.status, py.stderr?.toString()).toBe(0);
+    const py = await runProcess(PY, [path.join(ROOT, 'evals/testing/scramble_model.py'), path.join(SHIPPED_MODELS_DIR, 'geoscout-mini'), dir, 'geoscout-mini-scrambled', '7']);
+    expect(py.status, py.stderr).toBe(0);
     await new ModelRegistry(config.dataDir).import(dir);
     const out = path.join(tmp.dir, 'run-worse');
-    const cli = spawnSync(process.execPath, [path.join(ROOT, 'bin/geoscout.js'), 'eval', 'run', suiteFile, '--model', 'geoscout-mini-scrambled', '--baseline', baselineDir, '--out', out], {
-      env: { ...process.env, GEOSCOUT_DATA_DIR: config.dataDir, GEOSCOUT_LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 120_000,
+    const cli = await runProcess(process.execPath, [path.join(ROOT, 'bin/geoscout.js'), 'eval', 'run', suiteFile, '--model', 'geoscout-mini-scrambled', '--baseline', baselineDir, '--out', out], {
+      env: { ...process.env, GEOSCOUT_DATA_DIR: config.dataDir, GEOSCOUT_LOG_LEVEL: 'warn' }, timeoutMs: 300_000,
     });
     expect(cli.status, cli.stderr).toBe(1);
     expect(cli.stdout).toMatch(/REGRESSION vs .*mean_ranking_ap/);

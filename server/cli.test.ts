@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runProcess } from '../core/testing/run-process.js';
 import { makeTempDir } from '../core/testing/temp-dir.js';
 import { writePatternTiff } from '../pipeline/raster/testing.js';
 import { buildCli } from './cli.js';
@@ -10,13 +10,10 @@ import { buildCli } from './cli.js';
 const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'geoscout.js');
 let tmp: Awaited<ReturnType<typeof makeTempDir>>;
 
-function geoscout(args: string[], cwd = tmp.dir) {
-  const res = spawnSync(process.execPath, [BIN, ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, GEOSCOUT_DATA_DIR: path.join(tmp.dir, 'state'), GEOSCOUT_CONFIG: '' },
-  });
-  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+/** Runs the CLI in a child process (asynchronously: see core/testing/run-process.ts). */
+async function geoscout(args: string[], cwd = tmp.dir): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const r = await runProcess(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, GEOSCOUT_DATA_DIR: path.join(tmp.dir, 'state'), GEOSCOUT_CONFIG: '' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 function leafCommands(cmd: Command, prefix: string[] = []): string[][] {
@@ -31,7 +28,7 @@ beforeAll(async () => {
 afterAll(async () => tmp.cleanup());
 
 describe('geoscout CLI', () => {
-  it('every command and subcommand has a description and --help', () => {
+  it('every command and subcommand has a description and --help', async () => {
     // In-process over the command tree (a process per command would cost seconds each);
     // one real process checks the binary itself.
     const root = buildCli();
@@ -43,7 +40,7 @@ describe('geoscout CLI', () => {
       const help = cmd.helpInformation();
       expect(help).toContain(`Usage: geoscout${p.length ? ' ' + p.join(' ') : ''}`);
     }
-    const res = geoscout(['images', 'add', '--help']);
+    const res = await geoscout(['images', 'add', '--help']);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toContain('Usage: geoscout images add');
   });
@@ -51,27 +48,27 @@ describe('geoscout CLI', () => {
   it('adds, skips and lists images; stdout has data, errors go to stderr with an exit code', async () => {
     const scene = path.join(tmp.dir, 'a.tif');
     await writePatternTiff(scene, { width: 200, height: 100, bands: 3, georef: { epsg: 32640, originX: 230000, originY: 2710000, pixelSizeX: 0.5, pixelSizeY: 0.5 } });
-    const add = geoscout(['images', 'add', '*.tif', '--json']);
+    const add = await geoscout(['images', 'add', '*.tif', '--json']);
     expect(add.code).toBe(0);
     const res = JSON.parse(add.stdout) as { added: { image_id: string }[] };
     expect(res.added).toHaveLength(1);
-    const again = geoscout(['images', 'add', scene]);
+    const again = await geoscout(['images', 'add', scene]);
     expect(again.stdout).toMatch(/^skipped img_/);
-    const list = geoscout(['images', 'list', '--bbox', '54,24,55,25', '--json']);
+    const list = await geoscout(['images', 'list', '--bbox', '54,24,55,25', '--json']);
     expect((JSON.parse(list.stdout) as unknown[]).length).toBe(1);
-    expect(geoscout(['images', 'list', '--bbox', '0,0,1,1']).stdout).toContain('no images match');
-    const bad = geoscout(['images', 'list', '--from', 'yesterday-ish']);
+    expect((await geoscout(['images', 'list', '--bbox', '0,0,1,1'])).stdout).toContain('no images match');
+    const bad = await geoscout(['images', 'list', '--from', 'yesterday-ish']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('error [INVALID_INPUT]: --from must be a date');
     expect(bad.stdout).toBe('');
-    const missing = geoscout(['images', 'show', 'img_0000']);
+    const missing = await geoscout(['images', 'show', 'img_0000']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('NOT_FOUND');
   });
 
   it('demo: generates a scene, catalogs it, prints its footprint and a thumbnail; a second run reuses both', async () => {
     const { stat } = await import('node:fs/promises');
-    const first = geoscout(['demo', '--size', '1536', '--seed', '3']);
+    const first = await geoscout(['demo', '--size', '1536', '--seed', '3']);
     expect(first.code, first.stderr).toBe(0);
     const footprint = JSON.parse(/^footprint (.*)$/m.exec(first.stdout)![1]!) as { type: string; coordinates: number[][][] };
     expect(footprint.type).toBe('Polygon');
@@ -88,7 +85,7 @@ describe('geoscout CLI', () => {
     expect(first.stdout).toMatch(/^A: \d+ detections by detect_in_region \(image img_[0-9a-f]+; the generator placed \d+\)/m);
     expect(first.stdout).toMatch(/document says: ".+" \(Maritime Vessel Recognition Guide, p\. \d+\)/);
     expect(first.stdout).not.toContain('(failed:');
-    const second = geoscout(['demo', '--size', '1536', '--seed', '3']);
+    const second = await geoscout(['demo', '--size', '1536', '--seed', '3']);
     expect(second.stdout).toContain('(already catalogued)');
     expect(second.stdout).toMatch(/^documents 0 indexed, 3 unchanged/m);
     expect(second.stdout).toContain(`tiles     ${planned} planned, ${planned} already stored, 0 written`);
@@ -99,7 +96,7 @@ describe('geoscout CLI', () => {
     const { writeFile } = await import('node:fs/promises');
     const cfg = path.join(tmp.dir, 'bad.json');
     await writeFile(cfg, JSON.stringify({ raster: { reader: 'gdal' } }));
-    const res = geoscout(['--config', cfg, 'config']);
+    const res = await geoscout(['--config', cfg, 'config']);
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('raster.reader');
   });

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { runProcess } from '../../core/testing/run-process.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -45,9 +45,12 @@ describe.skipIf(!PY)('open_clip ViT-B-32 exported by pipeline/train runs in the 
   beforeAll(async () => {
     tmp = await makeTempDir();
     dir = path.join(tmp.dir, 'vitb32');
+    // Asynchronous (see core/testing/run-process.ts).
     const run = (mod: string, ...args: string[]) =>
-      execFileSync(PY!, ['-m', `geoscout_train.${mod}`, ...args], { cwd: REPO_ROOT, env: { ...process.env, OPENBLAS_NUM_THREADS: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    run('export_open_clip', '--model', 'ViT-B-32', '--random-init', '--out', dir, '--id', 'openclip-vit-b-32-random', '--version', '0');
+      runProcess(PY!, ['-m', `geoscout_train.${mod}`, ...args], { cwd: REPO_ROOT, env: { ...process.env, OPENBLAS_NUM_THREADS: '1' } }).then((r) => {
+        if (r.status !== 0) throw new Error(`geoscout_train.${mod} exited ${r.status}: ${r.stderr.slice(-2000)}`);
+      });
+    await run('export_open_clip', '--model', 'ViT-B-32', '--random-init', '--out', dir, '--id', 'openclip-vit-b-32-random', '--version', '0');
     const images = synthChips(20001, (o) => o.class === 'ship' || o.class === 'aircraft', 2, 256);
     const files = await Promise.all(images.map(async ({ chip }, i) => {
       const f = path.join(tmp.dir, `chip${i}.png`);
@@ -55,7 +58,7 @@ describe.skipIf(!PY)('open_clip ViT-B-32 exported by pipeline/train runs in the 
       return f;
     }));
     await writeFile(path.join(tmp.dir, 'texts.json'), JSON.stringify(TEXTS));
-    run('reference', '--model-dir', dir, '--images', files.join(','), '--texts-file', path.join(tmp.dir, 'texts.json'), '--out', path.join(tmp.dir, 'ref.json'));
+    await run('reference', '--model-dir', dir, '--images', files.join(','), '--texts-file', path.join(tmp.dir, 'texts.json'), '--out', path.join(tmp.dir, 'ref.json'));
     ref = JSON.parse(await readFile(path.join(tmp.dir, 'ref.json'), 'utf8')) as Ref;
     enc = await ClipEncoder.open(dir, await readModelDir(dir), { batchSize: 4 });
   }, 300_000);
