@@ -1,45 +1,32 @@
-import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../core/config.js';
-import { makeTempDir } from '../core/testing/temp-dir.js';
-import { addImages, type ImageRecord } from '../pipeline/catalog/catalog.js';
+import type { ImageRecord } from '../pipeline/catalog/catalog.js';
 import { detectInRegion } from '../pipeline/detect/detect-region.js';
 import { boxIou } from '../pipeline/detect/proposals.js';
-import { ingestImage } from '../pipeline/ingest/ingest-image.js';
-import { Store } from '../pipeline/index/store.js';
+import { makeSceneFixture, type SceneFixture } from './testing/scene-fixture.js';
+import type { Store } from '../pipeline/index/store.js';
 import { detectionRows } from '../pipeline/prototypes/tables.js';
-import { generateScene, type GeneratedScene } from '../pipeline/synth/generate-scene.js';
+import type { GeneratedScene } from '../pipeline/synth/generate-scene.js';
 import { addPrototypeInput, addPrototypeTool } from './add-prototype.js';
-import { createToolContext } from './context.js';
 import { detectInRegionInput, detectInRegionOutput, detectInRegionTool } from './detect-in-region.js';
 import { listPrototypesInput, listPrototypesTool } from './list-prototypes.js';
 import { getTileImageInput, getTileImageTool } from './get-tile-image.js';
 import { searchTilesInput, searchTilesTool } from './search-tiles.js';
 
-let tmp: Awaited<ReturnType<typeof makeTempDir>>;
+let fx: SceneFixture;
 let store: Store;
 let image: ImageRecord;
 let scene: GeneratedScene;
-let ctx: ReturnType<typeof createToolContext>;
+let ctx: SceneFixture['context'];
 const detect = async (input: Record<string, unknown>) => detectInRegionOutput.parse(await detectInRegionTool.handler(detectInRegionInput.parse(input), ctx));
 const addProto = (input: Record<string, unknown>) => addPrototypeTool.handler(addPrototypeInput.parse(input), ctx);
 const gtBox = (o: GeneratedScene['objects'][number]) => ({ x: o.bbox[0], y: o.bbox[1], width: o.bbox[2], height: o.bbox[3] });
 
 beforeAll(async () => {
-  tmp = await makeTempDir();
-  scene = await generateScene(path.join(tmp.dir, 'scenes'), 's', { seed: 11, width: 1536, height: 1536, acquiredAt: '2024-06-03T10:30:00Z' });
-  const config = loadConfig({ cwd: tmp.dir, env: { GEOSCOUT_DATA_DIR: path.join(tmp.dir, 'state') } });
-  store = await Store.open(config.dbUri);
-  image = (await addImages(store, [scene.tiffPath])).added[0]!;
-  ctx = createToolContext(config, async () => store);
-  await ingestImage(store, await ctx.encoder(), image);
+  fx = await makeSceneFixture({ seed: 11, size: 1536 });
+  ({ store, image, scene, context: ctx } = fx);
 });
-afterAll(async () => {
-  await ctx.close();
-  await store.close();
-  await tmp.cleanup();
-});
+afterAll(async () => fx.close());
 
 describe('detect_in_region', () => {
   it('finds aircraft by text: boxes on real aircraft, WGS84 polygons, citations, counts, stored detections', async () => {

@@ -2,38 +2,24 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../core/config.js';
-import { makeTempDir } from '../core/testing/temp-dir.js';
-import { addImages, type ImageRecord } from '../pipeline/catalog/catalog.js';
-import { ingestImage } from '../pipeline/ingest/ingest-image.js';
-import { Store } from '../pipeline/index/store.js';
-import { generateScene, type GeneratedScene } from '../pipeline/synth/generate-scene.js';
+import type { ImageRecord } from '../pipeline/catalog/catalog.js';
+import type { GeneratedScene } from '../pipeline/synth/generate-scene.js';
 import { boxIou } from '../pipeline/detect/proposals.js';
-import { createToolContext } from './context.js';
+import { makeSceneFixture, type SceneFixture } from './testing/scene-fixture.js';
 import { getTileImageInput, getTileImageTool } from './get-tile-image.js';
 import { searchTilesInput, searchTilesTool } from './search-tiles.js';
 
-let tmp: Awaited<ReturnType<typeof makeTempDir>>;
-let store: Store;
+let fx: SceneFixture;
 let image: ImageRecord;
 let scene: GeneratedScene;
-let ctx: ReturnType<typeof createToolContext>;
+let ctx: SceneFixture['context'];
 const search = (input: Record<string, unknown>) => searchTilesTool.handler(searchTilesInput.parse(input), ctx);
 
 beforeAll(async () => {
-  tmp = await makeTempDir();
-  scene = await generateScene(path.join(tmp.dir, 'scenes'), 's', { seed: 11, width: 1536, height: 1536, acquiredAt: '2024-06-03T10:30:00Z' });
-  const config = loadConfig({ cwd: tmp.dir, env: { GEOSCOUT_DATA_DIR: path.join(tmp.dir, 'state') } });
-  store = await Store.open(config.dbUri);
-  image = (await addImages(store, [scene.tiffPath])).added[0]!;
-  ctx = createToolContext(config, async () => store);
-  await ingestImage(store, await ctx.encoder(), image);
+  fx = await makeSceneFixture({ seed: 11, size: 1536 });
+  ({ image, scene, context: ctx } = fx);
 });
-afterAll(async () => {
-  await ctx.close();
-  await store.close();
-  await tmp.cleanup();
-});
+afterAll(async () => fx.close());
 
 describe('search_tiles', () => {
   it('returns cited hits: ids, window, footprint, centre, time, sensor, GSD, best box inside the tile', async () => {
@@ -86,10 +72,10 @@ describe('search_tiles', () => {
     await expect(search({})).rejects.toThrow(/Give a text, an example image/);
     await expect(search({ text: 'x', bbox: [179, 0, -179, 1] })).rejects.toThrow(/crosses the antimeridian.*split it/);
     await expect(search({ text: 'x', from: '2024-07-01T00:00:00Z', to: '2024-06-01T00:00:00Z' })).rejects.toThrow(/after to.*swap/);
-    const junk = path.join(tmp.dir, 'junk.png');
+    const junk = path.join(fx.dataRoot, 'junk.png');
     await writeFile(junk, 'not an image');
     await expect(search({ images: [{ path: junk }] })).rejects.toMatchObject({ code: 'CORRUPT_DATA' });
-    await expect(search({ images: [{ path: path.join(tmp.dir, 'missing.png') }] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(search({ images: [{ path: path.join(fx.dataRoot, 'missing.png') }] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(search({ text: 'x', model: 'geoscout-mini@0.0.0-never' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });

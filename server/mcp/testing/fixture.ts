@@ -1,60 +1,11 @@
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
-import { loadConfig, type Config } from '../../../core/config.js';
-import { makeTempDir } from '../../../core/testing/temp-dir.js';
-import { addImages, type ImageRecord } from '../../../pipeline/catalog/catalog.js';
-import { ingestImage } from '../../../pipeline/ingest/ingest-image.js';
-import { Store } from '../../../pipeline/index/store.js';
-import { generateScene, type GeneratedScene } from '../../../pipeline/synth/generate-scene.js';
-import { createToolContext } from '../../../tools/context.js';
+import { makeSceneFixture, type SceneFixture } from '../../../tools/testing/scene-fixture.js';
 
-/** The repository root (for spawning `node bin/geoscout.js`). */
-export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
+export { REPO_ROOT } from '../../../tools/testing/scene-fixture.js';
 
-/** A small ingested synthetic scene in a temp dir, with config, env, store and a tool context. */
-export interface ServerFixture {
-  dir: string;
-  /** Folder images may be read from (allowedRoots); files outside it must be refused. */
-  dataRoot: string;
-  /** Environment for a spawned `geoscout` process over the same state. */
-  env: NodeJS.ProcessEnv;
-  config: Config;
-  store: Store;
-  image: ImageRecord;
-  scene: GeneratedScene;
-  context: ReturnType<typeof createToolContext>;
-  close(): Promise<void>;
-}
+/** The MCP tests' scene: 1024² (seed 21), ingested; see tools/testing/scene-fixture.ts. */
+export type ServerFixture = SceneFixture;
 
-/**
- * Generates a 1024² scene (0.5 m GSD, dated 2024-06-03), catalogs and ingests it with
- * the shipped model, under allowedRoots = `<tmp>/data`. Takes a few seconds.
- */
-export async function makeServerFixture(seed = 21): Promise<ServerFixture> {
-  const tmp = await makeTempDir('geoscout-mcp-');
-  const dataRoot = path.join(tmp.dir, 'data');
-  await mkdir(dataRoot, { recursive: true });
-  const scene = await generateScene(path.join(dataRoot, 'scenes'), 's', { seed, width: 1024, height: 1024, acquiredAt: '2024-06-03T10:30:00Z' });
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    GEOSCOUT_DATA_DIR: path.join(tmp.dir, 'state'),
-    GEOSCOUT_ALLOWED_ROOTS: dataRoot,
-    GEOSCOUT_LOG_LEVEL: 'warn',
-    GEOSCOUT_CONFIG: '',
-  };
-  delete env.GEOSCOUT_TOKEN;
-  const config = loadConfig({ cwd: tmp.dir, env });
-  await mkdir(config.dbUri, { recursive: true });
-  const store = await Store.open(config.dbUri);
-  const image = (await addImages(store, [scene.tiffPath])).added[0]!;
-  const context = createToolContext(config, async () => store);
-  await ingestImage(store, await context.encoder(), image);
-  return {
-    dir: tmp.dir, dataRoot, env, config, store, image, scene, context,
-    async close() {
-      await context.close();
-      await store.close();
-      await tmp.cleanup();
-    },
-  };
+/** A small ingested scene for the MCP server tests. */
+export function makeServerFixture(seed = 21): Promise<ServerFixture> {
+  return makeSceneFixture({ seed, size: 1024 });
 }
