@@ -1,10 +1,10 @@
-import path from 'node:path';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { AIMessage, HumanMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
 import { MultiServerMCPClient } from '@langchain/mcp-adapters';
 import { createAgent } from 'langchain';
 import { loadConfig, type Config } from '../core/config.js';
 import { toGeoscoutError } from '../core/errors.js';
+import { GEOSCOUT_BIN } from '../core/paths.js';
 import { citationsFromOutput, citationsInAnswer, type Citation } from './citations.js';
 import { createChatModel } from './llm.js';
 import { SYSTEM_PROMPT } from './system-prompt.js';
@@ -58,8 +58,6 @@ export interface AskResult {
   messages: BaseMessage[];
 }
 
-const REPO_ROOT = path.resolve(import.meta.dirname, '..');
-
 /**
  * Asks the geoscout agent one question: connects to the MCP server, runs a LangChain
  * agent with the grounding system prompt, and returns the answer with the citations
@@ -95,7 +93,7 @@ function connectionOf(t: McpTarget) {
   return {
     transport: 'stdio' as const,
     command: t.command ?? process.execPath,
-    args: t.args ?? [path.join(REPO_ROOT, 'bin/geoscout.js'), 'mcp'],
+    args: t.args ?? [GEOSCOUT_BIN, 'mcp'],
     env,
     ...(t.cwd ? { cwd: t.cwd } : {}),
     stderr: 'ignore' as const,

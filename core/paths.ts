@@ -3,6 +3,9 @@ import path from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { GeoscoutError } from './errors.js';
 
+/** The `geoscout` CLI entry point, for spawning it (e.g. `geoscout mcp` as a stdio MCP server). */
+export const GEOSCOUT_BIN = path.resolve(import.meta.dirname, '../bin/geoscout.js');
+
 /**
  * Expands CLI/tool path arguments: plain paths pass through (so a missing file still
  * gets its own clear error later), glob patterns expand, sorted for stable order.

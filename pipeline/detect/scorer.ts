@@ -88,7 +88,7 @@ export function rows(packed: Float32Array, d: number): Float32Array[] {
 }
 
 /** Dot product. */
-export function dot(a: Float32Array | number[], b: Float32Array | number[]): number {
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;
@@ -101,7 +101,7 @@ export function normalize(v: Float32Array): Float32Array {
 }
 
 /** Element-wise mean of vectors. */
-export function meanOf(vs: Float32Array[]): Float32Array {
+export function meanOf(vs: ArrayLike<number>[]): Float32Array {
   const out = new Float32Array(vs[0]!.length);
   for (const v of vs) for (let i = 0; i < v.length; i++) out[i]! += v[i]! / vs.length;
   return out;

@@ -1,3 +1,5 @@
+import { dot } from '../detect/scorer.js';
+
 /** A linear probe over embeddings: score = sigmoid(w·x + b). */
 export interface Probe {
   w: number[];
@@ -80,10 +82,4 @@ export function looSelfCheck(
   }
   const n = pos.length;
   return { n, auc: auc / n, top1: top1 / n, probe_auc: buildProbe ? pauc / n : null };
-}
-
-function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
 }

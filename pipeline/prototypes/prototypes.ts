@@ -1,5 +1,5 @@
 import { GeoscoutError } from '../../core/errors.js';
-import { prepareQueries, type DetectQuery } from '../detect/scorer.js';
+import { meanOf, normalize, prepareQueries, type DetectQuery } from '../detect/scorer.js';
 import type { Store } from '../index/store.js';
 import { sqlString } from '../index/store.js';
 import { tilesSchema, tilesTableName } from '../index/tiles-table.js';
@@ -60,12 +60,12 @@ export async function addPrototype(store: Store, enc: ClipEncoder, input: AddPro
     throw new GeoscoutError('INVALID_INPUT', `Prototype "${name}" needs at least one example (a tile id with a box, an image window, a detection id or an image file) or a description.`);
   }
   const text = description ? (await prepareQueries(enc, [{ label: name, text: description }], signal))[0]!.queryVector : null;
-  const visual = positives.length ? normalize(mean(positives.map((p) => p.vector))) : null;
+  const visual = positives.length ? normalize(meanOf(positives.map((p) => p.vector))) : null;
   const fused = fuse(visual, text, positives.length);
   const background = await backgroundVectors(store, enc, 256);
   const negVectors = [...negatives.map((n) => n.vector), ...background];
   const probe: Probe | null = positives.length >= PROBE_MIN_POSITIVES ? fitProbe(positives.map((p) => p.vector), negVectors) : null;
-  const selfCheck = positives.length >= 2 ? looSelfCheck(positives.map((p) => p.vector), negVectors, (pos) => fuse(normalize(mean(pos)), text, pos.length), probe ? (pos) => fitProbe(pos, negVectors) : null) : null;
+  const selfCheck = positives.length >= 2 ? looSelfCheck(positives.map((p) => p.vector), negVectors, (pos) => fuse(normalize(meanOf(pos)), text, pos.length), probe ? (pos) => fitProbe(pos, negVectors) : null) : null;
   const version = (current?.version ?? 0) + 1;
   const row: PrototypeRow = {
     id: `${name}@v${version}`,
@@ -145,17 +145,4 @@ async function backgroundVectors(store: Store, enc: ClipEncoder, n: number): Pro
   const out: number[][] = [];
   for (let i = 0; i < rows.length && out.length < n; i += step) out.push(Array.from(rows[i]!.vector.toArray() as Float32Array));
   return out;
-}
-
-function mean(vs: ArrayLike<number>[]): Float32Array {
-  const out = new Float32Array(vs[0]!.length);
-  for (const v of vs) for (let i = 0; i < out.length; i++) out[i]! += v[i]! / vs.length;
-  return out;
-}
-
-function normalize(v: Float32Array): Float32Array {
-  let s = 0;
-  for (const x of v) s += x * x;
-  const inv = 1 / (Math.sqrt(s) || 1);
-  return v.map((x) => x * inv);
 }

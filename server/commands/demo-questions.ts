@@ -1,11 +1,8 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { GEOSCOUT_BIN } from '../../core/paths.js';
 import type { CliContext } from '../cli-context.js';
 import { formatLatLon } from '../format.js';
-
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/geoscout.js');
 
 type Structured = Record<string, unknown>;
 
@@ -25,7 +22,7 @@ interface Question {
 export async function answerDemoQuestions(ctx: CliContext, imageId: string, configFile: string | undefined, truth: Record<string, number>): Promise<void> {
   const client = new Client({ name: 'geoscout-demo', version: '0.1.0' });
   const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
-  await client.connect(new StdioClientTransport({ command: process.execPath, args: [BIN, ...(configFile ? ['--config', configFile] : []), 'mcp'], env, stderr: 'ignore' }));
+  await client.connect(new StdioClientTransport({ command: process.execPath, args: [GEOSCOUT_BIN, ...(configFile ? ['--config', configFile] : []), 'mcp'], env, stderr: 'ignore' }));
   try {
     const tools = (await client.listTools()).tools.map((t) => t.name);
     process.stdout.write(`\nMCP server over stdio: ${tools.length} tools (${tools.join(', ')})\n`);
