@@ -24,14 +24,46 @@ export const BACKGROUND_PROMPTS = [
 
 /**
  * A small general vocabulary of things found in overhead scenes. Each entry competes with
- * the query unless it means nearly the same (text cosine above `SYNONYM_COSINE`), so
- * "aircraft" is not confused with "ship" while "airliner" still counts as aircraft.
+ * the query unless the query names it (see {@link VOCABULARY_WORDS}), so "aircraft" is not
+ * confused with "ship" while "airliner" still counts as aircraft.
  */
 export const VOCABULARY_PROMPTS = [
   'an aircraft', 'a ship', 'a car', 'a truck', 'a building', 'a house', 'a storage tank', 'a warehouse', 'a pier', 'a parking lot',
 ];
 
+/**
+ * Words that name each vocabulary entry (same order as {@link VOCABULARY_PROMPTS}). Matched
+ * on the query's words: a small text encoder's cosine is a poor synonym test for compound
+ * queries ("a boat on land" sits closer to "an aircraft" than to "a ship" in geoscout-mini's
+ * text space), while the analyst's noun says plainly which entry is the query itself.
+ */
+export const VOCABULARY_WORDS: string[][] = [
+  ['aircraft', 'airplane', 'aeroplane', 'plane', 'jet', 'airliner', 'helicopter', 'fighter', 'bomber', 'airlifter'],
+  ['ship', 'boat', 'vessel', 'tanker', 'tug', 'barge', 'ferry', 'yacht', 'frigate', 'destroyer', 'warship', 'carrier', 'trawler', 'freighter'],
+  ['car', 'vehicle', 'automobile', 'van', 'suv', 'jeep'],
+  ['truck', 'lorry', 'bus', 'vehicle', 'trailer'],
+  ['building', 'house', 'warehouse', 'hangar', 'shed', 'factory'],
+  ['house', 'home', 'building', 'cottage'],
+  ['tank', 'silo', 'storage'],
+  ['warehouse', 'building', 'depot', 'hangar'],
+  ['pier', 'jetty', 'wharf', 'quay', 'dock'],
+  ['parking', 'carpark'],
+];
+
+/** Fallback synonym test when the query names no vocabulary entry: text cosine above this. */
 const SYNONYM_COSINE = 0.8;
+
+/**
+ * Indexes of the vocabulary entries that are the query itself and must not compete with it:
+ * those whose words the query contains (singular or plural), else those whose text vector
+ * is within {@link SYNONYM_COSINE} of the query's.
+ */
+export function synonymEntries(text: string | undefined, queryVector: Float32Array, vocab: Float32Array[]): Set<number> {
+  const words = new Set((text ?? '').toLowerCase().match(/[a-z]+/g)?.map((w) => w.replace(/(?<=[^s])s$/, '')) ?? []);
+  const named = VOCABULARY_WORDS.flatMap((ws, i) => (ws.some((w) => words.has(w)) ? [i] : []));
+  if (named.length) return new Set(named);
+  return new Set(vocab.flatMap((v, i) => (dot(v, queryVector) >= SYNONYM_COSINE ? [i] : [])));
+}
 
 /** Prompt templates averaged per text query (prompt ensembling, as in CLIP). */
 const TEMPLATES = ['{}', 'Overhead view of {}.', 'Satellite chip showing {}.'];
@@ -57,7 +89,8 @@ export async function prepareQueries(enc: ClipEncoder, queries: DetectQuery[], s
     }
     if (q.vector) qv = qv ? normalize(add(qv, q.vector)) : q.vector;
     if (!qv) throw new Error(`query ${q.label} has neither text nor vector`);
-    const competitors = [...bg, ...vocab.filter((v) => dot(v, qv!) < SYNONYM_COSINE)];
+    const same = synonymEntries(q.text, qv, vocab);
+    const competitors = [...bg, ...vocab.filter((_, i) => !same.has(i))];
     out.push({ ...q, queryVector: qv, competitors });
   }
   return out;
