@@ -7,7 +7,9 @@
  * pass. Patches are rendered finer and shrunk (or rendered at full resolution and
  * enlarged) through the runtime's resampler. Labels are the generator's body boxes
  * (no shadow or wake); wind turbines are written as ignore regions (body + shadow): the
- * model must never learn them, they are the held-out class of the prototype test.
+ * model must never learn them, they are the held-out class of the prototype test. An
+ * object too large for a pass is background there except for its centre third, so the
+ * fine passes learn not to propose parts of big ships and aircraft.
  *
  * Seeds start at 50000: the benchmark scenes use 41000–41999 and 42000–42999.
  *
@@ -142,8 +144,16 @@ function labels(plan: ScenePlan, origin: [number, number], scale: number, perCla
     if (!c) continue;
     const visible = (c[2]! * c[3]!) / Math.max(1e-6, p[2]! * p[3]!);
     const long = Math.max(p[2]!, p[3]!);
-    // Too small or too large for this resolution: another pass finds it; do not teach either way.
-    if (!POSITIVE.has(o.class) || visible < 0.6 || long < MIN_PX || long > MAX_PX) {
+    if (POSITIVE.has(o.class) && long > MAX_PX) {
+      // Too large for this resolution: a coarser pass finds it. Only its centre is left
+      // untaught (a peak there is not wrong, the box just cannot be sized here); the rest of
+      // its body is background, so a deck's containers or a wing are not proposed as objects.
+      const core = clip([p[0]! + p[2]! / 3, p[1]! + p[3]! / 3, p[2]! / 3, p[3]! / 3]);
+      if (core) ignore.push(core.map(round));
+      continue;
+    }
+    // Never taught (held-out class), too small, or mostly outside the patch: do not teach either way.
+    if (!POSITIVE.has(o.class) || visible < 0.6 || long < MIN_PX) {
       ignore.push(c.map(round));
       continue;
     }

@@ -108,10 +108,22 @@ def train(args: argparse.Namespace) -> None:
     tr, va = Patches(args.data, "train"), Patches(args.data, "val")
     print(f"[objectness] train {len(tr)} patches, val {len(va)}", flush=True)
     model = ObjectnessNet()
-    if args.init:
-        model.load_state_dict(torch.load(args.init, map_location="cpu")["model"])
+    if args.init and args.init.endswith(".onnx"):
+        # Only the exported model survives a run; its BatchNorms are folded, so they stay frozen.
+        from .objectness_onnx_init import freeze_batchnorm, state_from_onnx
+
+        model.load_state_dict(state_from_onnx(args.init))
+        freeze_batchnorm(model)
+    elif args.init:
+        ckpt = torch.load(args.init, map_location="cpu")
+        model.load_state_dict(ckpt["model"])
+        if ckpt.get("frozen_bn"):
+            from .objectness_onnx_init import freeze_batchnorm
+
+            freeze_batchnorm(model)
+    frozen = any(isinstance(m, torch.nn.BatchNorm2d) and not m.training for m in model.modules())
     print(f"[objectness] {param_count(model)} parameters" + (f", initialised from {args.init}" if args.init else ""), flush=True)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    opt = torch.optim.AdamW([q for q in model.parameters() if q.requires_grad], lr=args.lr, weight_decay=1e-4)
     os.makedirs(args.out, exist_ok=True)
     budget = args.minutes * 60
     t0, step, last_log = time.time(), 0, time.time()
@@ -135,11 +147,11 @@ def train(args: argparse.Namespace) -> None:
         if time.time() - last_log > 60:
             last_log = time.time()
             print(f"[objectness] step {step} {100 * frac:.0f}% " + " ".join(f"{k} {v:.3f}" for k, v in running.items()), flush=True)
-            torch.save({"model": model.state_dict(), "step": step}, os.path.join(args.out, "last.pt"))
+            torch.save({"model": model.state_dict(), "step": step, "frozen_bn": frozen}, os.path.join(args.out, "last.pt"))
     metrics = evaluate(model, va) if len(va) else {}
     metrics.update(init=args.init and os.path.basename(os.path.dirname(args.init)), steps=step, minutes=round((time.time() - t0) / 60, 1), train_patches=len(tr), val_patches=len(va),
                    params=param_count(model))
-    torch.save({"model": model.state_dict(), "step": step, "metrics": metrics}, os.path.join(args.out, "last.pt"))
+    torch.save({"model": model.state_dict(), "step": step, "metrics": metrics, "frozen_bn": frozen}, os.path.join(args.out, "last.pt"))
     json.dump(metrics, open(os.path.join(args.out, "metrics.json"), "w"), indent=2)
     print(f"[objectness] done: {json.dumps(metrics)}", flush=True)
 
@@ -201,7 +213,7 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--init", help="checkpoint to start from (warm start) instead of random weights")
+    ap.add_argument("--init", help="checkpoint (.pt) or exported model.onnx to start from (warm start) instead of random weights")
     ap.add_argument("--export", help="checkpoint to export instead of training")
     ap.add_argument("--model-dir", help="where --export writes model.onnx and objectness.json")
     ap.add_argument("--version", default="1.0.0", help="model version written to the manifest")

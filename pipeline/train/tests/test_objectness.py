@@ -66,3 +66,35 @@ def test_onnx_export_runs_any_size_like_torch(tmp_path):
     sess = ort.InferenceSession(str(out / "model.onnx"), providers=["CPUExecutionProvider"])
     heat, size, off = sess.run(None, {"image": np.zeros((1, 3, 64, 224), np.float32)})
     assert heat.shape == (1, 1, 16, 56) and size.shape == (1, 2, 16, 56) and off.shape == (1, 2, 16, 56)
+
+
+def test_warm_start_from_exported_onnx_reproduces_the_model(tmp_path):
+    """The shipped model is only kept as ONNX (BatchNorm folded): loading it back must give the same outputs,
+    and training from it keeps BatchNorm frozen."""
+    import onnxruntime as ort
+
+    from geoscout_train.objectness import ObjectnessNet
+    from geoscout_train.objectness_onnx_init import freeze_batchnorm, state_from_onnx
+
+    torch.manual_seed(0)
+    src = ObjectnessNet()
+    for m in src.modules():  # non-trivial BatchNorm statistics, so folding matters
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.5, 0.5)
+            m.running_var.uniform_(0.5, 2.0)
+            m.weight.data.uniform_(0.5, 1.5)
+            m.bias.data.uniform_(-0.2, 0.2)
+    src.eval()
+    path = str(tmp_path / "model.onnx")
+    with torch.no_grad():
+        torch.onnx.export(src, (torch.rand(1, 3, 64, 64) * 255,), path, input_names=["image"], output_names=["heat", "size", "offset"],
+                          dynamic_axes={"image": {2: "h", 3: "w"}}, opset_version=17, do_constant_folding=True)
+    back = ObjectnessNet()
+    back.load_state_dict(state_from_onnx(path))
+    freeze_batchnorm(back)
+    x = torch.rand(1, 3, 96, 128) * 255
+    with torch.no_grad():
+        got = back(x)  # BatchNorm frozen: same as eval mode although the module is in train mode
+    ref = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"image": x.numpy()})
+    assert max(float(np.abs(a - b.numpy()).max()) for a, b in zip(ref, got)) < 1e-4
+    assert all(not m.weight.requires_grad for m in back.modules() if isinstance(m, torch.nn.BatchNorm2d))
