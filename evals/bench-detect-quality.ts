@@ -6,7 +6,8 @@
  *   aircraft on a road) by the plain query;
  * - wind turbine (held out of the shipped model's training captions): zero-shot text AP50
  *   against a 5-shot prototype built from turbines in other scenes (seeds 42000–42004).
- * Env: BENCH_SCENES (default 4), BENCH_SIZE (default 2048).
+ * Env: BENCH_SCENES (default 4), BENCH_SIZE (default 2048), BENCH_CLASSES (text classes,
+ * default ship,aircraft,vehicle; empty for the turbine rows only).
  */
 import path from 'node:path';
 import { loadConfig } from '../core/config.js';
@@ -58,7 +59,7 @@ async function main() {
     const t0 = Date.now();
     console.log(`\nDetection quality, ${enc.modelVersion}, ${N} held-out scenes of ${SIZE}² at 0.5 m (${areaKm2.toFixed(2)} km²), threshold ${THRESHOLD}`);
     console.log('query                     GT   AP50   recall@thr  FP/km²@thr  out-of-context recall@thr');
-    for (const cls of ['ship', 'aircraft', 'vehicle']) {
+    for (const cls of (process.env.BENCH_CLASSES ?? 'ship,aircraft,vehicle').split(',').filter(Boolean)) {
       const dets = await run({ text: cls });
       const gts = truth(cls);
       const at = atThreshold(dets, gts);
