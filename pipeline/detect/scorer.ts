@@ -68,10 +68,28 @@ export function synonymEntries(text: string | undefined, queryVector: Float32Arr
 /** Prompt templates averaged per text query (prompt ensembling, as in CLIP). */
 const TEMPLATES = ['{}', 'Overhead view of {}.', 'Satellite chip showing {}.'];
 
+/**
+ * Unusual-context phrasings asked alongside a text query. The shipped encoder learned
+ * out-of-context objects from captions of this form ("a fishing vessel stranded on dry
+ * land, out of context"): to it a boat on a field is first of all a field, and the plain
+ * "ship" loses to the background prompts there (AP and recall in README, detection).
+ * Each phrasing competes with the same phrasing of every other vocabulary entry, so a car
+ * on a road still reads as a car and not as "a ship on a public road".
+ */
+export const CONTEXT_TEMPLATES = ['{} on a public road, out of context', '{} stranded on dry land, out of context', '{} on a transport trailer on land, out of context'];
+
+/** One scored phrasing of a query: its vector and the vectors it is calibrated against. */
+export interface QueryPhrasing {
+  vector: Float32Array;
+  competitors: Float32Array[];
+}
+
 /** A query prepared for scoring crops: its vector and the competitor vectors it is calibrated against. */
 export interface PreparedQuery extends DetectQuery {
   queryVector: Float32Array;
   competitors: Float32Array[];
+  /** Unusual-context phrasings of a text query ({@link CONTEXT_TEMPLATES}); the crop takes the best. */
+  variants?: QueryPhrasing[];
 }
 
 /** Encodes each query's text (prompt-ensembled), fuses it with a given vector, and picks its competitors. */
@@ -79,32 +97,50 @@ export async function prepareQueries(enc: ClipEncoder, queries: DetectQuery[], s
   const d = enc.dim;
   const bg = rows(await enc.encodeTexts(BACKGROUND_PROMPTS, { signal }), d);
   const vocab = rows(await enc.encodeTexts(VOCABULARY_PROMPTS, { signal }), d);
+  // Per context template, every vocabulary entry in that phrasing (rows in VOCABULARY_PROMPTS order).
+  const vocabInContext = await Promise.all(CONTEXT_TEMPLATES.map(async (tpl) => rows(await enc.encodeTexts(VOCABULARY_PROMPTS.map((p) => tpl.replace('{}', p)), { signal }), d)));
   const out: PreparedQuery[] = [];
   for (const q of queries) {
     let qv: Float32Array | null = null;
-    if (q.text) {
-      const t = q.text.trim();
-      const article = /^(a|an|the)\s/i.test(t) || /s$/i.test(t) ? t : `${/^[aeiou]/i.test(t) ? 'an' : 'a'} ${t}`;
-      qv = normalize(meanOf(rows(await enc.encodeTexts(TEMPLATES.map((tpl) => tpl.replace('{}', article)), { signal }), d)));
-    }
+    const phrase = q.text ? withArticle(q.text.trim()) : null;
+    if (phrase) qv = normalize(meanOf(rows(await enc.encodeTexts(TEMPLATES.map((tpl) => tpl.replace('{}', phrase)), { signal }), d)));
     if (q.vector) qv = qv ? normalize(add(qv, q.vector)) : q.vector;
     if (!qv) throw new Error(`query ${q.label} has neither text nor vector`);
     const same = synonymEntries(q.text, qv, vocab);
-    const competitors = [...bg, ...vocab.filter((_, i) => !same.has(i))];
-    out.push({ ...q, queryVector: qv, competitors });
+    const others = (vs: Float32Array[]) => vs.filter((_, i) => !same.has(i));
+    const competitors = [...bg, ...others(vocab)];
+    let variants: QueryPhrasing[] | undefined;
+    if (phrase && !q.vector) {
+      const vecs = rows(await enc.encodeTexts(CONTEXT_TEMPLATES.map((tpl) => tpl.replace('{}', phrase)), { signal }), d);
+      variants = vecs.map((vector, k) => ({ vector, competitors: [...competitors, ...others(vocabInContext[k]!)] }));
+    }
+    out.push({ ...q, queryVector: qv, competitors, ...(variants ? { variants } : {}) });
   }
   return out;
 }
 
+/** "ship" → "a ship"; phrases with an article or a plural are kept. */
+function withArticle(t: string): string {
+  return /^(a|an|the)\s/i.test(t) || /s$/i.test(t) ? t : `${/^[aeiou]/i.test(t) ? 'an' : 'a'} ${t}`;
+}
+
 /**
  * Score of one crop vector for a query, in [0, 1]: the softmax probability of the query
- * among itself and its competitors at the model's logit scale, or the probe's sigmoid.
+ * among itself and its competitors at the model's logit scale (the best over the query's
+ * unusual-context phrasings), or the probe's sigmoid.
  */
 export function scoreCrop(q: PreparedQuery, v: Float32Array, logitScale: number): number {
   if (q.probe) return sigmoid(q.probe.w.reduce((s, w, i) => s + w * v[i]!, q.probe.b));
-  const own = logitScale * dot(q.queryVector, v);
+  let best = softmaxOwn(q.queryVector, q.competitors, v, logitScale);
+  for (const p of q.variants ?? []) best = Math.max(best, softmaxOwn(p.vector, p.competitors, v, logitScale));
+  return best;
+}
+
+/** Softmax probability of `own` among itself and `competitors` for crop vector `v`. */
+function softmaxOwn(own: Float32Array, competitors: Float32Array[], v: Float32Array, logitScale: number): number {
+  const o = logitScale * dot(own, v);
   let z = 1;
-  for (const c of q.competitors) z += Math.exp(logitScale * dot(c, v) - own);
+  for (const c of competitors) z += Math.exp(logitScale * dot(c, v) - o);
   return 1 / z;
 }
 
