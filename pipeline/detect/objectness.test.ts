@@ -6,7 +6,7 @@ import { makeTempDir } from '../../core/testing/temp-dir.js';
 import { openRaster, type Raster } from '../raster/raster.js';
 import { generateScene, type GeneratedScene } from '../synth/generate-scene.js';
 import type { SceneObject } from '../synth/plan-types.js';
-import { ObjectnessModel } from './objectness.js';
+import { interpolate, ObjectnessModel } from './objectness.js';
 import { boxIou, type Proposal } from './proposals.js';
 
 // A fresh scene (seed 7 is in neither the training seeds ≥ 50000 nor the benchmark's),
@@ -61,6 +61,27 @@ describe('ObjectnessModel', () => {
     const half = await raster.readRgb({ x: 0, y: 0, width: SIZE, height: SIZE }, { outWidth: SIZE / 2, outHeight: SIZE / 2 });
     const coarse = await model.propose(half, { x: 0, y: 0 }, 2, 0.5);
     expect(recall(ofClass('aircraft'), coarse)).toBeGreaterThanOrEqual(COARSE_AIRCRAFT_MIN);
+  });
+
+  it('reports calibrated objectness: the same boxes as the raw peaks, in the same order within a pass', async () => {
+    expect(model.manifest.passes.filter((p) => p.calibration).length).toBeGreaterThanOrEqual(2);
+    const rgb = await raster.readRgb({ x: 0, y: 0, width: 512, height: 512 });
+    const raw = await model.propose(rgb, { x: 0, y: 0 }, 1, 0.5, { raw: true });
+    const cal = await model.propose(rgb, { x: 0, y: 0 }, 1, 0.5);
+    const key = (p: Proposal) => `${p.x.toFixed(1)},${p.y.toFixed(1)},${p.width.toFixed(1)}`;
+    const rawByKey = new Map(raw.map((p) => [key(p), p]));
+    const pairs = cal.map((c) => [rawByKey.get(key(c)), c] as const).filter(([r]) => r);
+    expect(pairs.length).toBeGreaterThan(cal.length * 0.9);
+    expect(pairs.some(([r, c]) => Math.abs(r!.objectness! - c.objectness!) > 0.05)).toBe(true);
+    for (const [r1, c1] of pairs) for (const [r2, c2] of pairs) if (r1!.scaleM === r2!.scaleM && r1!.objectness! < r2!.objectness!) expect(c1.objectness!).toBeLessThanOrEqual(c2.objectness!);
+  });
+
+  it('interpolates calibration knots, clamped at both ends', () => {
+    const knots: [number, number][] = [[0.2, 0.1], [0.4, 0.5], [0.6, 0.9]];
+    expect(interpolate(knots, 0.1)).toBe(0.1);
+    expect(interpolate(knots, 0.3)).toBeCloseTo(0.3);
+    expect(interpolate(knots, 0.5)).toBeCloseTo(0.7);
+    expect(interpolate(knots, 0.9)).toBe(0.9);
   });
 
   it('explains a missing model, and close() is idempotent', async () => {

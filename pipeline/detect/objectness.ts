@@ -11,7 +11,14 @@ import { boxIou, DEFAULT_SIZE_PRIOR, type Proposal, type SizePrior } from './pro
 /** Where the shipped objectness model lives. */
 export const DEFAULT_OBJECTNESS_DIR = path.join(SHIPPED_MODELS_DIR, 'geoscout-objectness');
 
-const PassSchema = z.object({ mpp: z.number().positive(), minPx: z.number().positive(), maxPx: z.number().positive() });
+/**
+ * A pass's calibration: heatmap peak → share of its boxes that hit an object (IoU ≥ 0.5),
+ * as [peak, precision] knots, increasing (pipeline/detect/train/calibrate-objectness.ts).
+ * Peaks of different passes do not mean the same (a car's Gaussian is small, so its peak
+ * is lower): calibrated, one threshold serves cars and ships alike.
+ */
+const CalibrationSchema = z.array(z.tuple([z.number(), z.number()])).min(2);
+const PassSchema = z.object({ mpp: z.number().positive(), minPx: z.number().positive(), maxPx: z.number().positive(), calibration: CalibrationSchema.optional() });
 const ManifestSchema = z.object({
   id: z.string(),
   version: z.string(),
@@ -27,7 +34,7 @@ export type ObjectnessManifest = z.infer<typeof ManifestSchema>;
 
 /** A proposal with the model's centre score; `scaleM` is the pass resolution it came from, metres per pixel. */
 export interface ObjectnessProposal extends Proposal {
-  /** Peak of the centre heatmap, 0–1 (also copied to `contrast` so callers that rank by contrast rank by it). */
+  /** Calibrated peak of the centre heatmap, 0–1 (also copied to `contrast` so callers that rank by contrast rank by it). */
   objectness?: number;
 }
 
@@ -40,6 +47,8 @@ export interface ObjectnessOptions {
   maxProposals?: number;
   /** Boxes from different passes overlapping more than this are one object (default 0.6). */
   nmsIou?: number;
+  /** Report raw heatmap peaks instead of calibrated objectness (used to fit the calibration). */
+  raw?: boolean;
   /**
    * Largest enlargement of the chunk a pass may use (default 2). The 0.25 m/px pass, which
    * separates cars parked side by side, enlarges 0.5 m imagery 2× and costs about 4× the
@@ -113,7 +122,8 @@ export class ObjectnessModel {
       const lo = Math.max(pass.minPx, prior.minM / pass.mpp), hi = Math.min(pass.maxPx, prior.maxM / pass.mpp);
       if (f < 1 / maxUp - 1e-9 || lo > hi || Math.min(rgb.width, rgb.height) / f < 16) continue;
       for (const p of await this.runPass(rgb, f, opts, { lo, hi })) {
-        out.push({ x: origin.x + p.x * scale, y: origin.y + p.y * scale, width: p.width * scale, height: p.height * scale, contrast: p.score, objectness: p.score, scaleM: pass.mpp });
+        const o = pass.calibration && !opts.raw ? interpolate(pass.calibration, p.score) : p.score;
+        out.push({ x: origin.x + p.x * scale, y: origin.y + p.y * scale, width: p.width * scale, height: p.height * scale, contrast: o, objectness: o, scaleM: pass.mpp });
       }
     }
     return nms(out, opts.nmsIou ?? 0.6).slice(0, opts.maxProposals ?? 4000);
@@ -196,6 +206,19 @@ export class ObjectnessModel {
     this.closed = true;
     await this.session.release();
   }
+}
+
+/** Piecewise-linear lookup in increasing [x, y] knots, clamped at both ends. */
+export function interpolate(knots: [number, number][], x: number): number {
+  if (x <= knots[0]![0]) return knots[0]![1];
+  for (let i = 1; i < knots.length; i++) {
+    const [x1, y1] = knots[i]!;
+    if (x <= x1) {
+      const [x0, y0] = knots[i - 1]!;
+      return x1 === x0 ? y1 : y0 + ((y1 - y0) * (x - x0)) / (x1 - x0);
+    }
+  }
+  return knots[knots.length - 1]![1];
 }
 
 /** True when no 3×3 neighbour is higher (ties: the first in raster order wins). */
