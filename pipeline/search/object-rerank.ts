@@ -10,7 +10,7 @@ import { forEachImage, type TileHit } from './tile-search.js';
 const OBJECT_WEIGHT = 0.6;
 
 /** Cosine taken off a proposal per unit of doubt (1 − objectness). */
-const OBJECTNESS_PENALTY = 0.2;
+const OBJECTNESS_PENALTY = 0.4;
 
 /**
  * Object-level rerank: inside each candidate tile, class-agnostic proposals (the same ones

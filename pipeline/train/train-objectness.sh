@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Trains the shipped objectness model models/geoscout-objectness again, in one command:
 #   pipeline/train/train-objectness.sh
-# Steps: Python set-up → training patches from synthetic scenes (four shards of 18 scenes,
-# seeds 50000–50317, GSD 0.3–1.0 m, wind turbines masked out) → three training stages with
-# wall-clock budgets → ONNX export with onnxruntime parity check + manifest. ~70 min on 2 cores.
+# Steps: Python set-up → training patches from synthetic scenes (five shards of 18 scenes,
+# seeds 50000–50417, GSD 0.3–1.0 m, wind turbines masked out) → four training stages with
+# wall-clock budgets → ONNX export with onnxruntime parity check + manifest. ~2 h on 2 cores.
+# Version 1.1.0 was made by stages 4–5 alone, warm-started from the 1.0.0 model.onnx, on
+# data relabelled so that the inside of an object too large for a pass is background there.
 # Same recipe as the shipped model, not bit-identical (wall-clock budgets, thread timing).
-# Env: MINUTES1 / MINUTES2 / MINUTES3 (stage budgets, default 26 / 17 / 13), GEOSCOUT_TRAIN_DIR (work folder, default
-#      .geoscout/train), MODEL_VERSION (default 1.0.0), OUT (default models/geoscout-objectness),
+# Env: MINUTES1 … MINUTES5 (stage budgets, default 26 / 17 / 13 / 25 / 25), GEOSCOUT_TRAIN_DIR (work folder, default
+#      .geoscout/train), MODEL_VERSION (default 1.1.0), OUT (default models/geoscout-objectness),
 #      GEOSCOUT_TORCH_THREADS (default 1: fastest on a shared 2-core machine).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -31,6 +33,7 @@ wait $a && wait $b
 make_shard 50200 2 0.25 0.3,0.6 35 & a=$!
 make_shard 50300 0 0.25,0.5,2,8 0.3,1.0 45 & b=$!
 wait $a && wait $b
+make_shard 50400 0 0.25,0.5,2,8 0.3,1.0 45
 D="$WORK/objectness-data"
 # Stage 1: the three coarser passes; stage 2: warm start on everything, with the 0.25 m/px
 # patches that separate parked cars (added after stage 1 showed stride 4 at 0.5 m merges them).
@@ -40,10 +43,16 @@ D="$WORK/objectness-data"
 # Stage 3: a second cosine cycle at half the rate (loss was still falling; +20 points of car recall).
 "$PY" -m geoscout_train.objectness_train --data "$D-50000" "$D-50100" "$D-50200" "$D-50300" --out "$WORK/objectness-run3" \
   --init "$WORK/objectness-run2/last.pt" --minutes "${MINUTES3:-13}" --lr 1e-3 --seed 1
-DATA=("$D-50000" "$D-50100" "$D-50200" "$D-50300")
+DATA=("$D-50000" "$D-50100" "$D-50200" "$D-50300" "$D-50400")
+# Stages 4–5: all five shards, two more cosine cycles (how 1.1.0 was made from 1.0.0; with
+# GEOSCOUT_TORCH_THREADS=2 each 25-min stage ran ~7,000 steps).
+"$PY" -m geoscout_train.objectness_train --data "${DATA[@]}" --out "$WORK/objectness-run4" \
+  --init "$WORK/objectness-run3/last.pt" --minutes "${MINUTES4:-25}" --lr 1e-3 --seed 2
+"$PY" -m geoscout_train.objectness_train --data "${DATA[@]}" --out "$WORK/objectness-run5" \
+  --init "$WORK/objectness-run4/last.pt" --minutes "${MINUTES5:-25}" --lr 7e-4 --seed 3
 rm -rf "$OUT.new" && mkdir -p "$OUT.new"
-"$PY" -m geoscout_train.objectness_train --export "$WORK/objectness-run3/last.pt" --model-dir "$OUT.new" \
-  --data "${DATA[@]}" --version "${MODEL_VERSION:-1.0.0}"
+"$PY" -m geoscout_train.objectness_train --export "$WORK/objectness-run5/last.pt" --model-dir "$OUT.new" \
+  --data "${DATA[@]}" --version "${MODEL_VERSION:-1.1.0}"
 [ -f "$OUT/MODEL_CARD.md" ] && cp "$OUT/MODEL_CARD.md" "$OUT.new/"
 rm -rf "$OUT" && mv "$OUT.new" "$OUT"
 echo "[objectness] model in $OUT; measure it with: npm run bench:proposals"
