@@ -3,7 +3,7 @@
 #   pipeline/train/train-objectness.sh
 # Steps: Python set-up → training patches from synthetic scenes (five shards of 18 scenes,
 # seeds 50000–50417, GSD 0.3–1.0 m, wind turbines masked out) → four training stages with
-# wall-clock budgets → ONNX export with onnxruntime parity check + manifest. ~2 h on 2 cores.
+# wall-clock budgets → ONNX export with onnxruntime parity check + manifest → calibration. ~2 h on 2 cores.
 # Version 1.1.0 was made by stages 4–5 alone, warm-started from the 1.0.0 model.onnx, on
 # data relabelled so that the inside of an object too large for a pass is background there.
 # Same recipe as the shipped model, not bit-identical (wall-clock budgets, thread timing).
@@ -53,6 +53,8 @@ DATA=("$D-50000" "$D-50100" "$D-50200" "$D-50300" "$D-50400")
 rm -rf "$OUT.new" && mkdir -p "$OUT.new"
 "$PY" -m geoscout_train.objectness_train --export "$WORK/objectness-run5/last.pt" --model-dir "$OUT.new" \
   --data "${DATA[@]}" --version "${MODEL_VERSION:-1.1.0}"
+# Per-pass calibration of the peaks on tuning scenes 43001–43008 (written into objectness.json).
+node --import tsx pipeline/detect/train/calibrate-objectness.ts --model-dir "$OUT.new"
 [ -f "$OUT/MODEL_CARD.md" ] && cp "$OUT/MODEL_CARD.md" "$OUT.new/"
 rm -rf "$OUT" && mv "$OUT.new" "$OUT"
 echo "[objectness] model in $OUT; measure it with: npm run bench:proposals"
