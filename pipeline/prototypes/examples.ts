@@ -68,46 +68,6 @@ export async function resolveExamples(refs: ExampleRef[], enc: ClipEncoder, stor
   return out;
 }
 
-/** Windows sampled per example image by {@link sampleImageNegatives}. */
-export const NEGATIVES_PER_IMAGE = 24;
-
-/**
- * Background windows from the positives' own images: boxes of the examples' sizes at
- * deterministic pseudo-random places that do not overlap any positive, read with the same
- * context as the examples. A probe fitted against these learns what the object adds to its
- * surroundings (a turbine against the same sea at the same scale), not "a chip of this scale
- * against whole tiles". Unlabelled objects of the class may be hit now and then; a
- * logistic probe tolerates a few.
- */
-export async function sampleImageNegatives(store: Store, enc: ClipEncoder, positives: StoredExample[], signal?: AbortSignal): Promise<number[][]> {
-  const byImage = new Map<string, { x: number; y: number; width: number; height: number }[]>();
-  for (const p of positives) if (p.image_id && p.box && p.kind !== 'file') byImage.set(p.image_id, [...(byImage.get(p.image_id) ?? []), p.box]);
-  const crops: RgbImage[] = [];
-  for (const [imageId, boxes] of byImage) {
-    const rec = await getImage(store, imageId).catch(() => null);
-    if (!rec) continue;
-    let seed = 0;
-    for (const ch of imageId) seed = (seed * 31 + ch.charCodeAt(0)) >>> 0;
-    const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
-    for (let k = 0, tries = 0; k < NEGATIVES_PER_IMAGE && tries < NEGATIVES_PER_IMAGE * 10; tries++) {
-      const src = boxes[k % boxes.length]!;
-      const w = Math.min(src.width, rec.width), h = Math.min(src.height, rec.height);
-      const box = { x: Math.floor(rand() * (rec.width - w + 1)), y: Math.floor(rand() * (rec.height - h + 1)), width: w, height: h };
-      if (boxes.some((b) => overlap(b, box, Math.max(b.width, b.height) / 2))) continue;
-      crops.push(await readContext(store, imageId, box, signal));
-      k++;
-    }
-  }
-  if (!crops.length) return [];
-  const { embeds } = await enc.encodeImages(crops, { patches: false, ...(signal ? { signal } : {}) });
-  return Array.from({ length: crops.length }, (_, i) => Array.from(embeds.subarray(i * enc.dim, (i + 1) * enc.dim)));
-}
-
-/** True when the boxes, the first grown by `margin` on every side, intersect. */
-function overlap(a: { x: number; y: number; width: number; height: number }, b: { x: number; y: number; width: number; height: number }, margin: number): boolean {
-  return b.x < a.x + a.width + margin && b.x + b.width > a.x - margin && b.y < a.y + a.height + margin && b.y + b.height > a.y - margin;
-}
-
 /** Parses `img/model@ver/L{level}/{x}_{y}_{size}` (pipeline/ingest/tile-plan.ts tileIdOf). */
 export function parseTileId(id: string): { imageId: string; modelVersion: string; level: number; x: number; y: number; size: number } {
   const m = /^([^/]+)\/([^/]+)\/L(\d+)\/(\d+)_(\d+)_(\d+)$/.exec(id);

@@ -5,7 +5,7 @@ import { sqlString } from '../index/store.js';
 import { tilesSchema, tilesTableName } from '../index/tiles-table.js';
 import { patchCount } from '../search/tile-search.js';
 import type { ClipEncoder } from '../models/encoder.js';
-import { resolveExamples, sampleImageNegatives, type ExampleRef, type StoredExample } from './examples.js';
+import { resolveExamples, type ExampleRef, type StoredExample } from './examples.js';
 import { fitProbe, looSelfCheck, type Probe, type SelfCheck } from './probe.js';
 import { prototypeRows, prototypesTable, setFeedback, type PrototypeRow } from './tables.js';
 
@@ -42,8 +42,8 @@ export const PROBE_MIN_POSITIVES = 5;
  * description, prompt-ensembled as in detection; fused = normalise(visual + α·text) with
  * α = 2 / (2 + positives): the text leads while there are one or two examples and fades as
  * examples accumulate (a description nobody trained the model on should not outvote five
- * chips). With ≥ 5 positives a logistic probe is fitted against the negatives, windows of
- * the examples' size elsewhere in their images, and a sample of the model's stored tiles. Confirmed/rejected detections used as
+ * chips). With ≥ 5 positives a logistic probe is fitted against the negatives plus a
+ * background sample of the model's stored tiles. Confirmed/rejected detections used as
  * examples are marked as such in `detections`.
  */
 export async function addPrototype(store: Store, enc: ClipEncoder, input: AddPrototypeInput, roots: string[], signal?: AbortSignal): Promise<PrototypeSummary> {
@@ -62,7 +62,7 @@ export async function addPrototype(store: Store, enc: ClipEncoder, input: AddPro
   const text = description ? (await prepareQueries(enc, [{ label: name, text: description }], signal))[0]!.queryVector : null;
   const visual = positives.length ? normalize(meanOf(positives.map((p) => p.vector))) : null;
   const fused = fuse(visual, text, positives.length);
-  const background = [...(await sampleImageNegatives(store, enc, positives, signal)), ...(await backgroundVectors(store, enc, 256))];
+  const background = await backgroundVectors(store, enc, 256);
   const negVectors = [...negatives.map((n) => n.vector), ...background];
   const probe: Probe | null = positives.length >= PROBE_MIN_POSITIVES ? fitProbe(positives.map((p) => p.vector), negVectors) : null;
   const selfCheck = positives.length >= 2 ? looSelfCheck(positives.map((p) => p.vector), negVectors, (pos) => fuse(normalize(meanOf(pos)), text, pos.length), probe ? (pos) => fitProbe(pos, negVectors) : null) : null;
