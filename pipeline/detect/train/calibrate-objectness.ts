@@ -66,7 +66,7 @@ for (const pass of manifest.passes as { mpp: number; calibration?: [number, numb
   pass.calibration = fitKnots(list);
   console.error(`pass ${pass.mpp} m/px: ${list.length} peaks → ${JSON.stringify(pass.calibration)}`);
 }
-manifest.calibration = { seeds: [43001, 43000 + nScenes], size, gsd_m: GSDS.slice(0, nScenes), method: 'quantile bins, pool-adjacent-violators', fitted_at: new Date().toISOString().slice(0, 10) };
+manifest.calibration = { seeds: [43001, 43000 + nScenes], size, gsd_m: Array.from({ length: nScenes }, (_, i) => GSDS[i % GSDS.length]), method: 'quantile bins, pool-adjacent-violators', fitted_at: new Date().toISOString().slice(0, 10) };
 await writeFile(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
 console.error(`wrote ${manifestPath}`);
 
