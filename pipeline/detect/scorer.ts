@@ -97,8 +97,10 @@ export async function prepareQueries(enc: ClipEncoder, queries: DetectQuery[], s
   const d = enc.dim;
   const bg = rows(await enc.encodeTexts(BACKGROUND_PROMPTS, { signal }), d);
   const vocab = rows(await enc.encodeTexts(VOCABULARY_PROMPTS, { signal }), d);
-  // Per context template, every vocabulary entry in that phrasing (rows in VOCABULARY_PROMPTS order).
-  const vocabInContext = await Promise.all(CONTEXT_TEMPLATES.map(async (tpl) => rows(await enc.encodeTexts(VOCABULARY_PROMPTS.map((p) => tpl.replace('{}', p)), { signal }), d)));
+  // Per context template, every vocabulary entry in that phrasing (rows in VOCABULARY_PROMPTS
+  // order); only plain text queries get phrasings, so prototype-only calls skip the encoding.
+  const phrased = queries.some((q) => q.text && !q.vector);
+  const vocabInContext = phrased ? await Promise.all(CONTEXT_TEMPLATES.map(async (tpl) => rows(await enc.encodeTexts(VOCABULARY_PROMPTS.map((p) => tpl.replace('{}', p)), { signal }), d))) : [];
   const out: PreparedQuery[] = [];
   for (const q of queries) {
     let qv: Float32Array | null = null;

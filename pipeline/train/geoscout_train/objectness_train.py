@@ -108,20 +108,21 @@ def train(args: argparse.Namespace) -> None:
     tr, va = Patches(args.data, "train"), Patches(args.data, "val")
     print(f"[objectness] train {len(tr)} patches, val {len(va)}", flush=True)
     model = ObjectnessNet()
+    frozen = False  # BatchNorm kept in eval mode (a warm start from a folded ONNX export)
     if args.init and args.init.endswith(".onnx"):
         # Only the exported model survives a run; its BatchNorms are folded, so they stay frozen.
-        from .objectness_onnx_init import freeze_batchnorm, state_from_onnx
+        from .objectness_onnx_init import state_from_onnx
 
         model.load_state_dict(state_from_onnx(args.init))
-        freeze_batchnorm(model)
+        frozen = True
     elif args.init:
         ckpt = torch.load(args.init, map_location="cpu")
         model.load_state_dict(ckpt["model"])
-        if ckpt.get("frozen_bn"):
-            from .objectness_onnx_init import freeze_batchnorm
+        frozen = bool(ckpt.get("frozen_bn"))
+    if frozen:
+        from .objectness_onnx_init import freeze_batchnorm
 
-            freeze_batchnorm(model)
-    frozen = any(isinstance(m, torch.nn.BatchNorm2d) and not m.training for m in model.modules())
+        freeze_batchnorm(model)
     print(f"[objectness] {param_count(model)} parameters" + (f", initialised from {args.init}" if args.init else ""), flush=True)
     opt = torch.optim.AdamW([q for q in model.parameters() if q.requires_grad], lr=args.lr, weight_decay=1e-4)
     os.makedirs(args.out, exist_ok=True)
