@@ -5,7 +5,7 @@ import { readModelDir } from '../models/model-dir.js';
 import { SHIPPED_MODELS_DIR } from '../models/registry.js';
 import { synthChips } from '../models/testing.js';
 import type { RgbImage } from '../raster/raster.js';
-import { CONTEXT_TEMPLATES, logitScaleOf, prepareQueries, rows, scoreCrop, synonymEntries, VOCABULARY_PROMPTS, VOCABULARY_WORDS } from './scorer.js';
+import { BACKGROUND_PROMPTS, BACKGROUND_WORDS, canonicalPhrasings, CONTEXT_TEMPLATES, logitScaleOf, prepareQueries, rows, scoreCrop, settingEntries, synonymEntries, VOCABULARY_PROMPTS, VOCABULARY_WORDS } from './scorer.js';
 
 const unit = (i: number, d = 16) => Float32Array.from({ length: d }, (_, k) => (k === i ? 1 : 0));
 const vocab = VOCABULARY_PROMPTS.map((_, i) => unit(i));
@@ -33,6 +33,30 @@ describe('synonymEntries', () => {
   });
 });
 
+describe('canonicalPhrasings', () => {
+  it("adds the vocabulary entry's own word for an unambiguous synonym, fixing the article", () => {
+    expect(canonicalPhrasings('a boat on land')).toEqual(['a boat on land', 'a ship on land']);
+    expect(canonicalPhrasings('an airliner')).toEqual(['an airliner', 'an aircraft']);
+    expect(canonicalPhrasings('a jet near boats')).toEqual(['a jet near boats', 'an aircraft near ships']);
+  });
+
+  it('leaves canonical words, words shared by several entries and unknown nouns alone', () => {
+    for (const p of ['a ship', 'an aircraft on a road', 'a vehicle', 'a storage tank', 'a hangar', 'a wind turbine']) expect(canonicalPhrasings(p)).toEqual([p]);
+  });
+});
+
+describe('settingEntries', () => {
+  const bgIdx = (p: string) => BACKGROUND_PROMPTS.findIndex((b) => b.startsWith(p));
+  it('drops the empty setting a query places its object in, and nothing for a plain query', () => {
+    expect([...settingEntries('an aircraft on a road')]).toEqual([bgIdx('An empty road')]);
+    expect([...settingEntries('a boat on land')]).toEqual([bgIdx('Open land')]);
+    expect(settingEntries('a ship').size).toBe(0);
+    // "out of the water" negates water: open water keeps competing.
+    expect(settingEntries('a vessel out of the water').size).toBe(0);
+    expect(BACKGROUND_WORDS).toHaveLength(BACKGROUND_PROMPTS.length);
+  });
+});
+
 describe('scoring with the shipped encoder', () => {
   it('a plain "ship" query finds ships out of the water through its unusual-context phrasings, and cars stay cars', async () => {
     const dir = path.join(SHIPPED_MODELS_DIR, 'geoscout-mini');
@@ -53,6 +77,14 @@ describe('scoring with the shipped encoder', () => {
       // Measured on these 6 chips: plain 0.05, with the phrasings 0.20 (means).
       expect(mean(onLand.map((v) => scoreCrop(ship!, v, ls)))).toBeGreaterThan(mean(onLand.map((v) => scoreCrop(plain, v, ls))) + 0.1);
       for (const v of await vecs(cars)) expect(scoreCrop(ship!, v, ls)).toBeLessThan(0.5);
+
+      // "a boat on land": to this encoder "a boat" alone sits nearer aircraft than ships;
+      // with the canonical "a ship on land" added, stranded boats outscore parked aircraft
+      // (means measured: 0.30 against 0.09; without it 0.19 against 0.33).
+      const [boat] = await prepareQueries(enc, [{ label: 'b', text: 'a boat on land' }]);
+      const aircraft = await vecs(synthChips(20001, (o) => o.class === 'aircraft' && !o.outOfContext, 6));
+      const boatOnLand = mean(onLand.map((v) => scoreCrop(boat!, v, ls))), boatOnAircraft = mean(aircraft.map((v) => scoreCrop(boat!, v, ls)));
+      expect(boatOnLand).toBeGreaterThan(boatOnAircraft);
     } finally {
       await enc.close();
     }

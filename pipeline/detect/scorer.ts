@@ -23,6 +23,19 @@ export const BACKGROUND_PROMPTS = [
 ];
 
 /**
+ * Words naming the setting of each background prompt (same order as
+ * {@link BACKGROUND_PROMPTS}). A query that places its object in that setting ("an
+ * aircraft on a road", "a boat on land") describes the setting as part of itself, so the
+ * empty setting is not its competitor: otherwise a light aircraft on a road loses to "an
+ * empty road" (to a small encoder the crop is mostly road) and is never found. Open water
+ * keeps competing whatever the words: "out of the water" names water to negate it.
+ */
+export const BACKGROUND_WORDS: string[][] = [
+  [], ['farmland', 'field', 'farm'], ['land', 'ground', 'vegetation'], ['coastline', 'beach', 'coast', 'shore'],
+  ['road', 'street', 'highway', 'motorway'], ['runway', 'airstrip'], ['tree', 'forest', 'wood', 'shrub'], ['apron'],
+];
+
+/**
  * A small general vocabulary of things found in overhead scenes. Each entry competes with
  * the query unless the query names it (see {@link VOCABULARY_WORDS}), so "aircraft" is not
  * confused with "ship" while "airliner" still counts as aircraft.
@@ -59,10 +72,20 @@ const SYNONYM_COSINE = 0.8;
  * is within {@link SYNONYM_COSINE} of the query's.
  */
 export function synonymEntries(text: string | undefined, queryVector: Float32Array, vocab: Float32Array[]): Set<number> {
-  const words = new Set((text ?? '').toLowerCase().match(/[a-z]+/g)?.map((w) => w.replace(/(?<=[^s])s$/, '')) ?? []);
-  const named = VOCABULARY_WORDS.flatMap((ws, i) => (ws.some((w) => words.has(w)) ? [i] : []));
-  if (named.length) return new Set(named);
+  const named = namedEntries(text, VOCABULARY_WORDS);
+  if (named.size) return named;
   return new Set(vocab.flatMap((v, i) => (dot(v, queryVector) >= SYNONYM_COSINE ? [i] : [])));
+}
+
+/** Indexes of the background prompts whose setting the query names ({@link BACKGROUND_WORDS}). */
+export function settingEntries(text: string | undefined): Set<number> {
+  return namedEntries(text, BACKGROUND_WORDS);
+}
+
+/** Indexes of the word lists that share a word (singular or plural) with the text. */
+function namedEntries(text: string | undefined, lists: string[][]): Set<number> {
+  const words = new Set((text ?? '').toLowerCase().match(/[a-z]+/g)?.map((w) => w.replace(/(?<=[^s])s$/, '')) ?? []);
+  return new Set(lists.flatMap((ws, i) => (ws.some((w) => words.has(w)) ? [i] : [])));
 }
 
 /** Prompt templates averaged per text query (prompt ensembling, as in CLIP). */
@@ -102,23 +125,50 @@ export async function prepareQueries(enc: ClipEncoder, queries: DetectQuery[], s
   const phrased = queries.some((q) => q.text && !q.vector);
   const vocabInContext = phrased ? await Promise.all(CONTEXT_TEMPLATES.map(async (tpl) => rows(await enc.encodeTexts(VOCABULARY_PROMPTS.map((p) => tpl.replace('{}', p)), { signal }), d))) : [];
   const out: PreparedQuery[] = [];
+  const encodeMean = async (texts: string[]) => normalize(meanOf(rows(await enc.encodeTexts(texts, { signal }), d)));
   for (const q of queries) {
     let qv: Float32Array | null = null;
-    const phrase = q.text ? withArticle(q.text.trim()) : null;
-    if (phrase) qv = normalize(meanOf(rows(await enc.encodeTexts(TEMPLATES.map((tpl) => tpl.replace('{}', phrase)), { signal }), d)));
+    const phrases = q.text ? canonicalPhrasings(withArticle(q.text.trim())) : [];
+    const fill = (tpl: string) => phrases.map((p) => tpl.replace('{}', p));
+    if (phrases.length) qv = await encodeMean(TEMPLATES.flatMap(fill));
     if (q.vector) qv = qv ? normalize(add(qv, q.vector)) : q.vector;
     if (!qv) throw new Error(`query ${q.label} has neither text nor vector`);
     const same = synonymEntries(q.text, qv, vocab);
+    const setting = settingEntries(q.text);
     const others = (vs: Float32Array[]) => vs.filter((_, i) => !same.has(i));
-    const competitors = [...bg, ...others(vocab)];
+    const competitors = [...bg.filter((_, i) => !setting.has(i)), ...others(vocab)];
     let variants: QueryPhrasing[] | undefined;
-    if (phrase && !q.vector) {
-      const vecs = rows(await enc.encodeTexts(CONTEXT_TEMPLATES.map((tpl) => tpl.replace('{}', phrase)), { signal }), d);
-      variants = vecs.map((vector, k) => ({ vector, competitors: [...competitors, ...others(vocabInContext[k]!)] }));
+    if (phrases.length && !q.vector) {
+      variants = await Promise.all(CONTEXT_TEMPLATES.map(async (tpl, k) => ({ vector: await encodeMean(fill(tpl)), competitors: [...competitors, ...others(vocabInContext[k]!)] })));
     }
     out.push({ ...q, queryVector: qv, competitors, ...(variants ? { variants } : {}) });
   }
   return out;
+}
+
+/**
+ * The phrase, plus the phrase with each synonym of one vocabulary entry replaced by the
+ * entry's own word ("a boat on land" → also "a ship on land"); the query's vector is the
+ * mean of both. A small encoder knows a noun only as well as its captions used it: to
+ * geoscout-mini "a boat" sits nearer aircraft than ships, so a stranded boat lost to
+ * aircraft on an apron. Words shared by several entries ("vehicle", "building") and
+ * phrases that already use the entry's word are left as they are.
+ */
+export function canonicalPhrasings(phrase: string): string[] {
+  const lower = phrase.toLowerCase();
+  const has = (w: string) => new RegExp(`\\b${w}s?\\b`).test(lower);
+  let swapped = phrase;
+  for (const [i, words] of VOCABULARY_WORDS.entries()) {
+    const canonical = words[0]!;
+    if (has(canonical)) continue;
+    for (const w of words.slice(1)) {
+      if (!has(w) || VOCABULARY_WORDS.some((ws, j) => j !== i && ws.includes(w))) continue;
+      swapped = swapped.replace(new RegExp(`\\b${w}(s?)\\b`, 'gi'), `${canonical}$1`);
+    }
+  }
+  if (swapped === phrase) return [phrase];
+  // "a aircraft" → "an aircraft" (and back) after a swap.
+  return [phrase, swapped.replace(/\b(a|an) (\w)/gi, (_, _a: string, c: string) => `${/[aeiou]/i.test(c) ? 'an' : 'a'} ${c}`)];
 }
 
 /** "ship" → "a ship"; phrases with an article or a plural are kept. */
