@@ -18,9 +18,9 @@ export interface Proposer {
 
 /**
  * Objectness given to background-subtraction blobs that the trained model did not propose.
- * They stay in the pool — the model never saw classes nobody has defined yet (it was
- * trained without wind turbines on purpose), and a prototype for such a class must still
- * find them — but a known-class query ranks them below the model's own boxes.
+ * They stay in the pool — the model never saw classes nobody has defined yet, and a
+ * prototype for such a class must still find them — but a known-class query ranks them
+ * below the model's own boxes.
  */
 export const SALIENCY_ONLY_OBJECTNESS = 0.15;
 

@@ -6,10 +6,12 @@
  * 0.3–1.0 m, so cars (4.5 m) and 330 m ships both land in the model's pixel range at some
  * pass. Patches are rendered finer and shrunk (or rendered at full resolution and
  * enlarged) through the runtime's resampler. Labels are the generator's body boxes
- * (no shadow or wake); wind turbines are written as ignore regions (body + shadow): the
- * model must never learn them, they are the held-out class of the prototype test. An
- * object too large for a pass is background there except for its centre third, so the
- * fine passes learn not to propose parts of big ships and aircraft.
+ * (no shadow or wake) of every object kind in the world: the model is class-agnostic.
+ * Wind turbines are objects here too (since 1.2.0): they are held out of the *encoder's*
+ * images and captions, which is what the prototype test measures; a proposer that
+ * ignored them proposed their blades and tower shadows piecewise, and the encoder read
+ * those pieces as ships. An object too large for a pass is background there except for
+ * its centre third, so the fine passes learn not to propose parts of big objects.
  *
  * Seeds start at 50000: the benchmark scenes use 41000–41999 and 42000–42999.
  *
@@ -18,6 +20,8 @@
  *
  * Writes DIR/images.u8 (N×256×256×3), DIR/labels.jsonl (one line per patch:
  * {boxes:[[x,y,w,h]…], ignore:[[x,y,w,h]…], mpp, seed, gsdM, split}) and DIR/meta.json.
+ * --labels-only rewrites labels.jsonl and meta.json of an existing DIR made with the same
+ * arguments (patch placement replays the same random stream) without rendering again.
  */
 import { mkdirSync, openSync, writeSync, closeSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -25,7 +29,7 @@ import { parseArgs } from 'node:util';
 import { planScene } from '../../synth/scene-plan.js';
 import { renderTile } from '../../synth/render-tile.js';
 import { Rng } from '../../synth/random.js';
-import type { PlannedObject, ScenePlan } from '../../synth/plan-types.js';
+import type { ScenePlan } from '../../synth/plan-types.js';
 import { resizeRgb } from '../resize-rgb.js';
 
 const PATCH = 256;
@@ -38,7 +42,7 @@ const PASS_FOCUS_M: [number, number][] = [[2, 20], [3, 40], [12, 160], [50, 800]
 const MIN_PX = 4;
 const MAX_PX = 180;
 /** Classes the model learns; everything else is ignored. */
-const POSITIVE = new Set(['aircraft', 'ship', 'vehicle', 'storage_tank', 'building']);
+const POSITIVE = new Set(['aircraft', 'ship', 'vehicle', 'storage_tank', 'building', 'wind_turbine']);
 
 const { values } = parseArgs({
   options: {
@@ -49,6 +53,7 @@ const { values } = parseArgs({
     'val-scenes': { type: 'string', default: '4' },
     passes: { type: 'string', default: PASS_MPP.join(',') },
     gsd: { type: 'string', default: '0.3,1.0' },
+    'labels-only': { type: 'boolean', default: false },
   },
 });
 if (!values.out) throw new Error('--out DIR is required');
@@ -59,8 +64,9 @@ if (seedBase < 50000) throw new Error('seeds below 50000 overlap the benchmark s
 const passes = values.passes.split(',').map((v) => PASS_MPP.indexOf(Number(v)));
 if (passes.some((p) => p < 0)) throw new Error(`--passes must be among ${PASS_MPP.join(',')}`);
 const [gsdLo, gsdHi] = values.gsd.split(',').map(Number) as [number, number];
+const labelsOnly = values['labels-only'];
 mkdirSync(out, { recursive: true });
-const imgFd = openSync(path.join(out, 'images.u8'), 'w');
+const imgFd = labelsOnly ? -1 : openSync(path.join(out, 'images.u8'), 'w');
 const labelFd = openSync(path.join(out, 'labels.jsonl'), 'w');
 const started = Date.now();
 let count = 0;
@@ -82,17 +88,18 @@ for (let s = 0; s < nScenes; s++) {
     const centre = pickCentre(plan, rng, pass, spanPx);
     const x0 = clamp(centre[0] - spanPx / 2, 0, plan.width - spanPx);
     const y0 = clamp(centre[1] - spanPx / 2, 0, plan.height - spanPx);
-    const { rgb, origin, scale } = await renderPatch(plan, x0, y0, sEff);
+    const geo = patchGeometry(x0, y0, sEff);
+    const { origin, scale } = geo;
     const label = labels(plan, origin, scale, perClass);
-    writeSync(imgFd, rgb);
+    if (!labelsOnly) writeSync(imgFd, await renderPatch(plan, geo));
     writeSync(labelFd, JSON.stringify({ ...label, mpp: round(scale * gsdM), seed, gsdM, split }) + '\n');
     count++;
   }
   console.error(`scene ${seed} gsd ${gsdM} (${side}px, ${plan.objects.length} objects): ${count} patches, ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
-closeSync(imgFd);
+if (!labelsOnly) closeSync(imgFd);
 closeSync(labelFd);
-writeFileSync(path.join(out, 'meta.json'), JSON.stringify({ patch: PATCH, count, passMpp: passes.map((p) => PASS_MPP[p]), gsdM: [gsdLo, gsdHi], seeds: [seedBase, seedBase + nScenes - 1], valScenes: nVal, positives: perClass, ignored: ['wind_turbine'] }, null, 2));
+writeFileSync(path.join(out, 'meta.json'), JSON.stringify({ patch: PATCH, count, passMpp: passes.map((p) => PASS_MPP[p]), gsdM: [gsdLo, gsdHi], seeds: [seedBase, seedBase + nScenes - 1], valScenes: nVal, positives: perClass, ignored: [] }, null, 2));
 console.error(`wrote ${count} patches to ${out} in ${((Date.now() - started) / 1000).toFixed(0)} s`, perClass);
 
 function pickPass(rng: Rng): number {
@@ -117,19 +124,30 @@ function pickCentre(plan: ScenePlan, rng: Rng, pass: number, spanPx: number): [n
   return [rng.range(0, plan.width), rng.range(0, plan.height)];
 }
 
+interface PatchGeometry {
+  /** Full-res px per rendered px, rendered side, first rendered pixel (render units). */
+  rs: number; n: number; lx: number; ly: number;
+  /** Exact full-res origin and full-res px per patch px after rounding to render pixels. */
+  origin: [number, number]; scale: number;
+}
+
 /**
- * Renders PATCH² pixels covering [x0, x0+PATCH·sEff) at sEff full-res px per pixel: at up
- * to 3× finer and shrunk, or (sEff < 1) at full resolution and enlarged, as the runtime
- * resamples a chunk. Returns the exact origin and scale after rounding to level pixels.
+ * Where PATCH² pixels covering [x0, x0+PATCH·sEff) at sEff full-res px per pixel come from:
+ * rendered up to 3× finer and shrunk, or (sEff < 1) at full resolution and enlarged, as the
+ * runtime resamples a chunk.
  */
-async function renderPatch(plan: ScenePlan, x0: number, y0: number, sEff: number): Promise<{ rgb: Uint8Array; origin: [number, number]; scale: number }> {
+function patchGeometry(x0: number, y0: number, sEff: number): PatchGeometry {
   const k = sEff >= 1 ? Math.max(1, Math.min(3, Math.floor(sEff))) : 1;
   const rs = sEff >= 1 ? sEff / k : 1; // render scale
   const n = sEff >= 1 ? PATCH * k : Math.max(16, Math.round(PATCH * sEff));
   const lx = Math.floor(x0 / rs), ly = Math.floor(y0 / rs);
-  const px = renderTile(plan, { scale: rs, x: lx, y: ly, width: n, height: n }) as Uint8Array;
-  const img = await resizeRgb({ data: px, width: n, height: n }, PATCH, PATCH);
-  return { rgb: img.data, origin: [lx * rs, ly * rs], scale: (n * rs) / PATCH };
+  return { rs, n, lx, ly, origin: [lx * rs, ly * rs], scale: (n * rs) / PATCH };
+}
+
+/** Renders one patch (RGB, PATCH²) through the runtime's resampler. */
+async function renderPatch(plan: ScenePlan, g: PatchGeometry): Promise<Uint8Array> {
+  const px = renderTile(plan, { scale: g.rs, x: g.lx, y: g.ly, width: g.n, height: g.n }) as Uint8Array;
+  return (await resizeRgb({ data: px, width: g.n, height: g.n }, PATCH, PATCH)).data;
 }
 
 /** Positive boxes (≥ 60 % inside the patch, clipped) and ignore regions, in patch pixels. */
@@ -137,7 +155,7 @@ function labels(plan: ScenePlan, origin: [number, number], scale: number, perCla
   const boxes: number[][] = [], ignore: number[][] = [];
   const span = PATCH * scale;
   for (const o of plan.objects) {
-    const b = o.class === 'wind_turbine' ? polyBox(o) : o.bbox;
+    const b = o.bbox;
     if (b[0] > origin[0] + span || b[1] > origin[1] + span || b[0] + b[2] < origin[0] || b[1] + b[3] < origin[1]) continue;
     const p = [(b[0] - origin[0]) / scale, (b[1] - origin[1]) / scale, b[2] / scale, b[3] / scale];
     const c = clip(p);
@@ -152,7 +170,7 @@ function labels(plan: ScenePlan, origin: [number, number], scale: number, perCla
       if (core) ignore.push(core.map(round));
       continue;
     }
-    // Never taught (held-out class), too small, or mostly outside the patch: do not teach either way.
+    // Too small or mostly outside the patch: do not teach either way.
     if (!POSITIVE.has(o.class) || visible < 0.6 || long < MIN_PX) {
       ignore.push(c.map(round));
       continue;
@@ -161,13 +179,6 @@ function labels(plan: ScenePlan, origin: [number, number], scale: number, perCla
     perClass[o.class] = (perClass[o.class] ?? 0) + 1;
   }
   return { boxes, ignore };
-}
-
-/** Axis-aligned box of everything drawn for an object (body, shadow). */
-function polyBox(o: PlannedObject): [number, number, number, number] {
-  const xs = o.renderPoly.map((v) => v[0]), ys = o.renderPoly.map((v) => v[1]);
-  const x = Math.min(...xs, o.bbox[0]), y = Math.min(...ys, o.bbox[1]);
-  return [x, y, Math.max(...xs, o.bbox[0] + o.bbox[2]) - x, Math.max(...ys, o.bbox[1] + o.bbox[3]) - y];
 }
 
 function clip(b: number[]): number[] | null {

@@ -196,8 +196,9 @@ def export(args: argparse.Namespace) -> None:
         "decode": "peak (3x3 max) at cell (i, j): centre = (i + offset[0], j + offset[1]) * stride, "
                   "size = exp(size) * stride, in model pixels",
         "passes": PASSES,
-        "classes_trained": ["aircraft", "ship", "vehicle", "storage_tank", "building"],
-        "classes_excluded": ["wind_turbine"],
+        # What the data taught, read from the shards (wind turbines are positives since 1.2.0).
+        "classes_trained": sorted({c for m in metas for c in m.get("positives", {})}),
+        "classes_excluded": sorted({c for m in metas for c in m.get("ignored", [])}),
         "training": {"seeds": [m["seeds"] for m in metas], "patches": sum(m["count"] for m in metas), "gsd_m": [0.3, 1.0],
                      "patch": PATCH, "steps": ck.get("step"), "parity_max_abs_diff": diff},
         "metrics": ck.get("metrics", {}),
