@@ -38,6 +38,10 @@ export const PrototypeSummarySchema = z.object({
   threshold: z.number().nullable(),
   self_check: z.object({ n: z.number(), auc: z.number(), top1: z.number(), probe_auc: z.number().nullable() }).nullable().describe('leave-one-out check on its own examples against negatives and background tiles'),
   created_at: z.string(),
+  probe_negatives: z
+    .object({ given: z.number().int(), surrounding: z.number().int(), background: z.number().int() })
+    .optional()
+    .describe('what the probe was fitted against: the negatives given, objects the proposer found around the examples, stored background tiles'),
 });
 
 /** Output of add_prototype. */
@@ -60,6 +64,7 @@ export const addPrototypeTool: ToolDefinition<typeof addPrototypeInput, typeof a
       { name: input.name, ...(input.description ? { description: input.description } : {}), examples: input.examples as ExampleRef[], negatives: input.negatives as ExampleRef[], mode: input.mode },
       ctx.config.allowedRoots,
       ctx.signal,
+      ctx.proposer ? await ctx.proposer() : undefined,
     );
     return { prototype };
   },
@@ -68,6 +73,7 @@ export const addPrototypeTool: ToolDefinition<typeof addPrototypeInput, typeof a
 
 /** One line per prototype version. */
 export function renderPrototype(p: z.infer<typeof PrototypeSummarySchema>): string {
+  const against = p.probe_negatives ? ` probe vs ${p.probe_negatives.given} given, ${p.probe_negatives.surrounding} nearby objects, ${p.probe_negatives.background} tiles;` : '';
   const check = p.self_check ? ` self-check AUC ${p.self_check.auc.toFixed(2)}${p.self_check.probe_auc != null ? ` (probe ${p.self_check.probe_auc.toFixed(2)})` : ''} over ${p.self_check.n}` : '';
-  return `${p.name} v${p.version} (${p.model_version}): ${p.positives} positive, ${p.negatives} negative example(s)${p.has_probe ? ', probe' : ''}${check}${p.description ? ` — ${p.description}` : ''}`;
+  return `${p.name} v${p.version} (${p.model_version}): ${p.positives} positive, ${p.negatives} negative example(s)${p.has_probe ? ', probe' : ''}${against}${check}${p.description ? ` — ${p.description}` : ''}`;
 }

@@ -109,6 +109,9 @@ describe('prototypes', () => {
     const p = await addProto({ name: 'car', examples: cars.map((o) => ({ image_id: image.image_id, ...intBox(o) })) });
     expect(p.prototype.has_probe).toBe(true);
     expect(p.prototype.self_check!.auc).toBeGreaterThan(0.6);
+    // The probe also learned from the other objects the proposer finds around the cars.
+    expect(p.prototype.probe_negatives).toMatchObject({ given: 0, surrounding: expect.any(Number) });
+    expect(p.prototype.probe_negatives!.surrounding).toBeGreaterThan(0);
     await expect(addProto({ name: 'empty' })).rejects.toThrow(/needs at least one example/);
     const tileId = `${image.image_id}/geoscout-mini@1.0.0/L0/0_0_128`;
     await expect(addProto({ name: 'x', examples: [{ tile_id: tileId, box: { x: 200, y: 10, width: 10, height: 10 } }] })).rejects.toThrow(/outside tile/);

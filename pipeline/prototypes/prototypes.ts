@@ -1,5 +1,7 @@
 import { GeoscoutError } from '../../core/errors.js';
 import { meanOf, normalize, prepareQueries, type DetectQuery } from '../detect/scorer.js';
+import type { Proposer } from '../detect/proposer.js';
+import { surroundingNegatives } from './hard-negatives.js';
 import type { Store } from '../index/store.js';
 import { sqlString } from '../index/store.js';
 import { tilesSchema, tilesTableName } from '../index/tiles-table.js';
@@ -31,6 +33,8 @@ export interface PrototypeSummary {
   threshold: number | null;
   self_check: SelfCheck | null;
   created_at: string;
+  /** What the probe of the version just added was fitted against (add_prototype only). */
+  probe_negatives?: { given: number; surrounding: number; background: number };
 }
 
 /** Minimum positives for a linear probe (below it the fused vector alone scores). */
@@ -42,11 +46,12 @@ export const PROBE_MIN_POSITIVES = 5;
  * description, prompt-ensembled as in detection; fused = normalise(visual + α·text) with
  * α = 2 / (2 + positives): the text leads while there are one or two examples and fades as
  * examples accumulate (a description nobody trained the model on should not outvote five
- * chips). With ≥ 5 positives a logistic probe is fitted against the negatives plus a
- * background sample of the model's stored tiles. Confirmed/rejected detections used as
+ * chips). With ≥ 5 positives a logistic probe is fitted against the negatives, the objects
+ * the proposer finds around the examples (when a proposer is given; see
+ * {@link surroundingNegatives}) and a background sample of the model's stored tiles. Confirmed/rejected detections used as
  * examples are marked as such in `detections`.
  */
-export async function addPrototype(store: Store, enc: ClipEncoder, input: AddPrototypeInput, roots: string[], signal?: AbortSignal): Promise<PrototypeSummary> {
+export async function addPrototype(store: Store, enc: ClipEncoder, input: AddPrototypeInput, roots: string[], signal?: AbortSignal, proposer?: Proposer): Promise<PrototypeSummary> {
   const name = input.name.trim();
   if (!/^[\w][\w .-]{0,63}$/.test(name)) throw new GeoscoutError('INVALID_INPUT', `Prototype name "${input.name}" is not valid: use 1–64 letters, digits, spaces, dots, dashes or underscores.`);
   const current = (await prototypeRows(store, { name, modelVersion: enc.modelVersion }))[0] ?? null;
@@ -63,8 +68,11 @@ export async function addPrototype(store: Store, enc: ClipEncoder, input: AddPro
   const visual = positives.length ? normalize(meanOf(positives.map((p) => p.vector))) : null;
   const fused = fuse(visual, text, positives.length);
   const background = await backgroundVectors(store, enc, 256);
-  const negVectors = [...negatives.map((n) => n.vector), ...background];
-  const probe: Probe | null = positives.length >= PROBE_MIN_POSITIVES ? fitProbe(positives.map((p) => p.vector), negVectors) : null;
+  const withProbe = positives.length >= PROBE_MIN_POSITIVES;
+  // Objects around the examples, only for the probe (derived again at every version, not stored).
+  const hard = withProbe && proposer ? await surroundingNegatives(store, enc, proposer, positives, signal) : [];
+  const negVectors = [...negatives.map((n) => n.vector), ...hard, ...background];
+  const probe: Probe | null = withProbe ? fitProbe(positives.map((p) => p.vector), negVectors) : null;
   const selfCheck = positives.length >= 2 ? looSelfCheck(positives.map((p) => p.vector), negVectors, (pos) => fuse(normalize(meanOf(pos)), text, pos.length), probe ? (pos) => fitProbe(pos, negVectors) : null) : null;
   const version = (current?.version ?? 0) + 1;
   const row: PrototypeRow = {
@@ -88,7 +96,7 @@ export async function addPrototype(store: Store, enc: ClipEncoder, input: AddPro
   const rejected = newNeg.flatMap((p) => (p.detection_id ? [p.detection_id] : []));
   await setFeedback(store, confirmed, 'confirmed', name);
   await setFeedback(store, rejected, 'rejected', name);
-  return summarize(row);
+  return { ...summarize(row), ...(probe ? { probe_negatives: { given: negatives.length, surrounding: hard.length, background: background.length } } : {}) };
 }
 
 /** Current versions of every prototype for a model version (or all models). */
