@@ -14,6 +14,14 @@ export interface SizePrior {
  */
 export const DEFAULT_SIZE_PRIOR: SizePrior = { minM: 3.5, maxM: 420 };
 
+/**
+ * Blobs thinner than this (px) or more elongated than {@link MAX_ASPECT} are lines (road
+ * edges, markings, shadow lines), not objects: the targets of DOMAIN.md are at most ~6:1
+ * (a tanker). Without this a 10×1 px road edge could become a search hit's best box.
+ */
+const MIN_SHORT_PX = 2;
+const MAX_ASPECT = 8;
+
 /** One class-agnostic candidate box, in image pixels. */
 export interface Proposal extends PixelBox {
   /** Contrast against the local background (mean of the component's distance / threshold); ranks proposals when capped. */
@@ -69,8 +77,8 @@ export async function proposeObjects(rgb: RgbImage, origin: { x: number; y: numb
     for (const c of components(pooled.mask, pooled.width, pooled.height)) {
       const box = tighten(mask, dist, rgb.width, rgb.height, { x: c.x * pool, y: c.y * pool, width: c.width * pool, height: c.height * pool });
       if (!box) continue;
-      const long = Math.max(box.width, box.height);
-      if (long < minPx || long > maxPx || box.size < 6) continue;
+      const long = Math.max(box.width, box.height), short = Math.min(box.width, box.height);
+      if (long < minPx || long > maxPx || box.size < 6 || short < MIN_SHORT_PX || long > MAX_ASPECT * short) continue;
       out.push({ x: origin.x + box.x * scale, y: origin.y + box.y * scale, width: box.width * scale, height: box.height * scale, contrast: box.sum / box.size / thr, scaleM });
     }
     }

@@ -35,7 +35,13 @@ export async function objectRerank(store: Store, enc: ClipEncoder, q: Float32Arr
         const cx = p.x + p.width / 2, cy = p.y + p.height / 2;
         return cx >= w.x && cx < w.x + w.width && cy >= w.y && cy < w.y + w.height;
       });
-      if (!props.length) continue;
+      if (!props.length) {
+        // No proposal: the tile competes as one box the proposer doubts (objectness 0), so
+        // an empty stretch of road or water does not outrank tiles holding objects merely
+        // because it skipped the rerank.
+        h.score -= OBJECT_WEIGHT * OBJECTNESS_PENALTY;
+        continue;
+      }
       const { embeds } = await enc.encodeImages(props.map((p) => cropAround(rgb, area, p, gsd)), { patches: false, ...(signal ? { signal } : {}) });
       // Similarity to the query, lowered for boxes the proposer doubts are whole objects.
       const sims = rows(embeds, enc.dim).map((v, i) => dot(v, q) - OBJECTNESS_PENALTY * (1 - props[i]!.objectness));
