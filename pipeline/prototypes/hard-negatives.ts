@@ -27,11 +27,11 @@ const MIN_OBJECTNESS = 0.2;
  *
  * Why: the probe is applied to proposal crops, but the stored background sample is whole
  * tiles. A probe fitted only against tiles learns "an object-centred crop" rather than
- * "this kind of object", and then fires on every proposal (26 false positives per km² for
- * a 5-shot wind-turbine prototype before these negatives). Objects from the examples' own
- * scenes are the distractors an analyst's region will hold. A proposal as close to the
- * examples' mean as the least typical example is taken for an unlabelled positive (the next
- * turbine of a wind farm) and left out.
+ * "this kind of object", and then fires on every proposal (a 5-shot wind-turbine
+ * prototype had 26 false positives per km² in bench:detect-quality). Objects from the
+ * examples' own scenes are the distractors an analyst's region will hold. A proposal as
+ * close to the examples' mean as the least typical example is taken for an unlabelled
+ * positive (the next turbine of a wind farm) and left out.
  */
 export async function surroundingNegatives(store: Store, enc: ClipEncoder, proposer: Proposer, positives: StoredExample[], signal?: AbortSignal): Promise<number[][]> {
   const located = positives.filter((p): p is StoredExample & { image_id: string; box: NonNullable<StoredExample['box']> } => !!p.image_id && !!p.box).slice(0, MAX_EXAMPLES);

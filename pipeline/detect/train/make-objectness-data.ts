@@ -23,7 +23,7 @@
  * --labels-only rewrites labels.jsonl and meta.json of an existing DIR made with the same
  * arguments (patch placement replays the same random stream) without rendering again.
  */
-import { mkdirSync, openSync, writeSync, closeSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, writeSync, closeSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { planScene } from '../../synth/scene-plan.js';
@@ -65,6 +65,7 @@ const passes = values.passes.split(',').map((v) => PASS_MPP.indexOf(Number(v)));
 if (passes.some((p) => p < 0)) throw new Error(`--passes must be among ${PASS_MPP.join(',')}`);
 const [gsdLo, gsdHi] = values.gsd.split(',').map(Number) as [number, number];
 const labelsOnly = values['labels-only'];
+if (labelsOnly && !existsSync(path.join(out, 'images.u8'))) throw new Error(`--labels-only relabels an existing shard: ${out}/images.u8 is missing (run without it first)`);
 mkdirSync(out, { recursive: true });
 const imgFd = labelsOnly ? -1 : openSync(path.join(out, 'images.u8'), 'w');
 const labelFd = openSync(path.join(out, 'labels.jsonl'), 'w');
