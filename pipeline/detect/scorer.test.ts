@@ -19,6 +19,7 @@ describe('synonymEntries', () => {
     expect([...synonymEntries('An aircraft on a road', unit(idx('a car')), vocab)]).toEqual([idx('an aircraft')]);
     expect([...synonymEntries('vehicles', unit(15), vocab)].sort()).toEqual([idx('a car'), idx('a truck')]);
     expect([...synonymEntries('storage tanks', unit(15), vocab)]).toEqual([idx('a storage tank')]);
+    expect([...synonymEntries('a bus', unit(15), vocab)]).toEqual([idx('a truck')]);
   });
 
   it('falls back to text cosine when the query names no entry', () => {
@@ -38,6 +39,7 @@ describe('canonicalPhrasings', () => {
     expect(canonicalPhrasings('a boat on land')).toEqual(['a boat on land', 'a ship on land']);
     expect(canonicalPhrasings('an airliner')).toEqual(['an airliner', 'an aircraft']);
     expect(canonicalPhrasings('a jet near boats')).toEqual(['a jet near boats', 'an aircraft near ships']);
+    expect(canonicalPhrasings('a bus')).toEqual(['a bus', 'a truck']);
   });
 
   it('leaves canonical words, words shared by several entries and unknown nouns alone', () => {

@@ -84,8 +84,13 @@ export function settingEntries(text: string | undefined): Set<number> {
 
 /** Indexes of the word lists that share a word (singular or plural) with the text. */
 function namedEntries(text: string | undefined, lists: string[][]): Set<number> {
-  const words = new Set((text ?? '').toLowerCase().match(/[a-z]+/g)?.map((w) => w.replace(/(?<=[^s])s$/, '')) ?? []);
+  const words = wordsOf(text);
   return new Set(lists.flatMap((ws, i) => (ws.some((w) => words.has(w)) ? [i] : [])));
+}
+
+/** The text's lower-case words, each also without a final plural "s" ("ships" → ship; "bus" stays too). */
+function wordsOf(text: string | undefined): Set<string> {
+  return new Set((text ?? '').toLowerCase().match(/[a-z]+/g)?.flatMap((w) => [w, w.replace(/(?<=[^s])s$/, '')]) ?? []);
 }
 
 /** Prompt templates averaged per text query (prompt ensembling, as in CLIP). */
@@ -155,14 +160,13 @@ export async function prepareQueries(enc: ClipEncoder, queries: DetectQuery[], s
  * phrases that already use the entry's word are left as they are.
  */
 export function canonicalPhrasings(phrase: string): string[] {
-  const lower = phrase.toLowerCase();
-  const has = (w: string) => new RegExp(`\\b${w}s?\\b`).test(lower);
+  const words = wordsOf(phrase);
   let swapped = phrase;
-  for (const [i, words] of VOCABULARY_WORDS.entries()) {
-    const canonical = words[0]!;
-    if (has(canonical)) continue;
-    for (const w of words.slice(1)) {
-      if (!has(w) || VOCABULARY_WORDS.some((ws, j) => j !== i && ws.includes(w))) continue;
+  for (const [i, entry] of VOCABULARY_WORDS.entries()) {
+    const canonical = entry[0]!;
+    if (words.has(canonical)) continue;
+    for (const w of entry.slice(1)) {
+      if (!words.has(w) || VOCABULARY_WORDS.some((ws, j) => j !== i && ws.includes(w))) continue;
       swapped = swapped.replace(new RegExp(`\\b${w}(s?)\\b`, 'gi'), `${canonical}$1`);
     }
   }
