@@ -43,20 +43,47 @@ export async function maintainIndexes(table: Table, dim: number, opts: VectorInd
   ];
   for (const [col, config] of scalar) {
     if (have.has(col)) continue;
-    await table.createIndex(col, { config });
-    created.push(col);
+    if (await retryOnConflict(table, async () => ((await hasIndex(table, col)) ? false : (await table.createIndex(col, { config }), true)))) created.push(col);
   }
   const rows = await table.countRows();
   if (!have.has('vector') && rows >= (opts.threshold ?? DEFAULT_INDEX_THRESHOLD)) {
     const numPartitions = Math.max(1, Math.round(Math.sqrt(rows)));
-    await table.createIndex('vector', { config: Index.ivfPq({ distanceType: 'dot', numPartitions, numSubVectors: Math.max(1, Math.floor(dim / 8)) }) });
-    created.push('vector');
-    log.info({ rows, numPartitions }, 'built IVF-PQ index on tile vectors');
+    const config = Index.ivfPq({ distanceType: 'dot', numPartitions, numSubVectors: Math.max(1, Math.floor(dim / 8)) });
+    if (await retryOnConflict(table, async () => ((await hasIndex(table, 'vector')) ? false : (await table.createIndex('vector', { config }), true)))) {
+      created.push('vector');
+      log.info({ rows, numPartitions }, 'built IVF-PQ index on tile vectors');
+    }
   }
   let optimized = false;
   if (created.length === 0) {
-    await table.optimize();
+    await retryOnConflict(table, () => table.optimize());
     optimized = true;
   }
   return { created, optimized };
+}
+
+async function hasIndex(table: Table, col: string): Promise<boolean> {
+  return (await table.listIndices()).some((i) => i.columns.includes(col));
+}
+
+/** Attempts before a commit conflict is reported. */
+const CONFLICT_ATTEMPTS = 6;
+
+/**
+ * Runs a table operation again when Lance reports a retryable commit conflict: two ingest
+ * shards (a Slurm job array, or two `geoscout ingest` runs) finishing together both build
+ * the same index, and the later commit is preempted. The retry starts from the latest
+ * version, where the other writer's index is usually already there.
+ */
+async function retryOnConflict<T>(table: Table, op: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await op();
+    } catch (e) {
+      if (attempt >= CONFLICT_ATTEMPTS || !/retryable commit conflict|preempted by concurrent/i.test(String((e as Error)?.message ?? e))) throw e;
+      log.debug({ attempt, err: String((e as Error)?.message ?? e).slice(0, 200) }, 'commit conflict on the tiles table; retrying');
+      await new Promise((r) => setTimeout(r, 50 * attempt + Math.random() * 100));
+      await table.checkoutLatest();
+    }
+  }
 }
