@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { GeoscoutError } from '../core/errors.js';
 import { getImage } from '../pipeline/catalog/catalog.js';
 import { openCatalogImage } from '../pipeline/catalog/open-image.js';
+import { squareAround } from '../pipeline/detect/detect-window.js';
 import { detectionRows } from '../pipeline/prototypes/tables.js';
 import type { Stretch } from '../pipeline/raster/stretch.js';
 import type { ToolDefinition } from './tool.js';
@@ -99,10 +100,8 @@ export const getTileImageTool: ToolDefinition<typeof getTileImageInput, typeof g
 
 /** A square around a detection: 3× its long side, at least 64 m, inside the image. */
 function contextWindow(d: { image_id: string; x: number; y: number; width: number; height: number }, rec: { width: number; height: number; gsd_m: number | null }) {
-  const side = Math.min(rec.width, rec.height, Math.max(Math.round(64 / (rec.gsd_m ?? 0.5)), 3 * Math.max(d.width, d.height)));
-  const x = Math.min(rec.width - side, Math.max(0, Math.round(d.x + d.width / 2 - side / 2)));
-  const y = Math.min(rec.height - side, Math.max(0, Math.round(d.y + d.height / 2 - side / 2)));
-  return { image_id: d.image_id, x, y, width: side, height: side };
+  const side = Math.max(Math.round(64 / (rec.gsd_m ?? 0.5)), 3 * Math.max(d.width, d.height));
+  return { image_id: d.image_id, ...squareAround(d, side, rec.width, rec.height) };
 }
 
 function explicitWindow(i: z.infer<typeof getTileImageInput>) {

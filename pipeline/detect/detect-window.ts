@@ -130,6 +130,17 @@ export function contextSide(b: PixelBox, gsdM: number): number {
   return Math.round(Math.min(CROP_MAX_M / gsdM, Math.max(CROP_MIN_M / gsdM, Math.max(b.width, b.height) * 1.6)));
 }
 
+/**
+ * The square window of `side` pixels (at most the image's shorter side) centred on a box,
+ * shifted to stay inside a `width`×`height` image.
+ */
+export function squareAround(b: PixelBox, side: number, width: number, height: number): PixelWindow {
+  const s = Math.min(width, height, side);
+  const x = Math.min(width - s, Math.max(0, Math.round(b.x + b.width / 2 - s / 2)));
+  const y = Math.min(height - s, Math.max(0, Math.round(b.y + b.height / 2 - s / 2)));
+  return { x, y, width: s, height: s };
+}
+
 /** A square crop centred on the box ({@link contextSide}), shifted to stay inside `rgb`. */
 export function cropAround(rgb: RgbImage, area: PixelWindow, b: PixelBox, gsdM: number): RgbImage {
   const side = Math.min(rgb.width, rgb.height, contextSide(b, gsdM));

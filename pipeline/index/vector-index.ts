@@ -43,13 +43,13 @@ export async function maintainIndexes(table: Table, dim: number, opts: VectorInd
   ];
   for (const [col, config] of scalar) {
     if (have.has(col)) continue;
-    if (await retryOnConflict(table, async () => ((await hasIndex(table, col)) ? false : (await table.createIndex(col, { config }), true)))) created.push(col);
+    if (await createIndexOnce(table, col, config)) created.push(col);
   }
   const rows = await table.countRows();
   if (!have.has('vector') && rows >= (opts.threshold ?? DEFAULT_INDEX_THRESHOLD)) {
     const numPartitions = Math.max(1, Math.round(Math.sqrt(rows)));
     const config = Index.ivfPq({ distanceType: 'dot', numPartitions, numSubVectors: Math.max(1, Math.floor(dim / 8)) });
-    if (await retryOnConflict(table, async () => ((await hasIndex(table, 'vector')) ? false : (await table.createIndex('vector', { config }), true)))) {
+    if (await createIndexOnce(table, 'vector', config)) {
       created.push('vector');
       log.info({ rows, numPartitions }, 'built IVF-PQ index on tile vectors');
     }
@@ -62,8 +62,13 @@ export async function maintainIndexes(table: Table, dim: number, opts: VectorInd
   return { created, optimized };
 }
 
-async function hasIndex(table: Table, col: string): Promise<boolean> {
-  return (await table.listIndices()).some((i) => i.columns.includes(col));
+/** Builds an index unless another writer already has (false then), retrying commit conflicts. */
+async function createIndexOnce(table: Table, col: string, config: Index): Promise<boolean> {
+  return retryOnConflict(table, async () => {
+    if ((await table.listIndices()).some((i) => i.columns.includes(col))) return false;
+    await table.createIndex(col, { config });
+    return true;
+  });
 }
 
 /** Attempts before a commit conflict is reported. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GeoscoutError } from '../../core/errors.js';
 import { getImage } from '../catalog/catalog.js';
-import { contextSide } from '../detect/detect-window.js';
+import { contextSide, squareAround } from '../detect/detect-window.js';
 import { openCatalogImage } from '../catalog/open-image.js';
 import type { Store } from '../index/store.js';
 import type { ClipEncoder } from '../models/encoder.js';
@@ -80,12 +80,10 @@ async function readContext(store: Store, imageId: string, box: { x: number; y: n
   if (box.width <= 0 || box.height <= 0 || box.x < 0 || box.y < 0 || box.x + box.width > rec.width || box.y + box.height > rec.height) {
     throw new GeoscoutError('OUT_OF_BOUNDS', `Example box ${box.x},${box.y},${box.width}×${box.height} is outside image ${imageId} (${rec.width}×${rec.height} px).`);
   }
-  const side = Math.min(rec.width, rec.height, contextSide(box, rec.gsd_m ?? 0.5));
-  const x = Math.min(rec.width - side, Math.max(0, Math.round(box.x + box.width / 2 - side / 2)));
-  const y = Math.min(rec.height - side, Math.max(0, Math.round(box.y + box.height / 2 - side / 2)));
+  const window = squareAround(box, contextSide(box, rec.gsd_m ?? 0.5), rec.width, rec.height);
   const r = await openCatalogImage(rec, signal);
   try {
-    return await r.readRgb({ x, y, width: side, height: side }, { maxSize: 512, stretch: rec.stretch as Stretch, ...(signal ? { signal } : {}) });
+    return await r.readRgb(window, { maxSize: 512, stretch: rec.stretch as Stretch, ...(signal ? { signal } : {}) });
   } finally {
     await r.close();
   }

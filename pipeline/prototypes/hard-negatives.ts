@@ -1,6 +1,6 @@
 import { getImage } from '../catalog/catalog.js';
 import { openCatalogImage } from '../catalog/open-image.js';
-import { cropAround } from '../detect/detect-window.js';
+import { cropAround, squareAround } from '../detect/detect-window.js';
 import { boxIou } from '../detect/proposals.js';
 import type { Proposer } from '../detect/proposer.js';
 import { dot, meanOf, normalize } from '../detect/scorer.js';
@@ -40,13 +40,8 @@ export async function surroundingNegatives(store: Store, enc: ClipEncoder, propo
     signal?.throwIfAborted();
     const rec = await getImage(store, ex.image_id);
     const gsd = rec.gsd_m ?? 0.5;
-    const side = Math.min(rec.width, rec.height, Math.max(WINDOW_MIN_PX, Math.min(WINDOW_MAX_PX, WINDOW_FACTOR * Math.max(ex.box.width, ex.box.height))));
-    const area = {
-      x: Math.min(rec.width - side, Math.max(0, Math.round(ex.box.x + ex.box.width / 2 - side / 2))),
-      y: Math.min(rec.height - side, Math.max(0, Math.round(ex.box.y + ex.box.height / 2 - side / 2))),
-      width: side,
-      height: side,
-    };
+    const side = Math.max(WINDOW_MIN_PX, Math.min(WINDOW_MAX_PX, WINDOW_FACTOR * Math.max(ex.box.width, ex.box.height)));
+    const area = squareAround(ex.box, side, rec.width, rec.height);
     const raster = await openCatalogImage(rec, signal);
     try {
       const rgb = await raster.readRgb(area, { stretch: rec.stretch as Stretch, ...(signal ? { signal } : {}) });

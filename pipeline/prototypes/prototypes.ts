@@ -1,13 +1,13 @@
 import { GeoscoutError } from '../../core/errors.js';
 import { meanOf, normalize, prepareQueries, type DetectQuery } from '../detect/scorer.js';
 import type { Proposer } from '../detect/proposer.js';
-import { surroundingNegatives } from './hard-negatives.js';
 import type { Store } from '../index/store.js';
 import { sqlString } from '../index/store.js';
 import { tilesSchema, tilesTableName } from '../index/tiles-table.js';
 import { patchCount } from '../search/tile-search.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import { resolveExamples, type ExampleRef, type StoredExample } from './examples.js';
+import { surroundingNegatives } from './hard-negatives.js';
 import { fitProbe, looSelfCheck, type Probe, type SelfCheck } from './probe.js';
 import { prototypeRows, prototypesTable, setFeedback, type PrototypeRow } from './tables.js';
 
