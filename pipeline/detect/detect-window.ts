@@ -4,6 +4,7 @@ import type { PixelWindow } from '../raster/georef.js';
 import type { Raster, RgbImage } from '../raster/raster.js';
 import type { Stretch } from '../raster/stretch.js';
 import type { PixelBox } from '../search/refine-box.js';
+import { exemplarFactor } from './exemplars.js';
 import { boxIou, DEFAULT_SIZE_PRIOR, type SizePrior } from './proposals.js';
 import { saliencyProposer, type Proposer } from './proposer.js';
 import { logitScaleOf, rows, scoreCrop, type PreparedQuery } from './scorer.js';
@@ -81,8 +82,10 @@ export async function detectInWindow(raster: Raster, gsdM: number | null, win: P
         for (const q of queries) {
           // What the query says about the crop, times how sure the proposer is that the box
           // is one whole object: fragments and multi-object blobs sit in crops that look
-          // like the class but are not detections of their own.
-          const score = scoreCrop(q, vecs[i]!, logitScale) * p.objectness;
+          // like the class but are not detections of their own. A prototype also weighs how
+          // near the crop is to its nearest example, in look and in metres.
+          const near = q.exemplars ? exemplarFactor(q.exemplars, vecs[i]!, gsdM == null ? null : Math.max(p.width, p.height) * gsdM) : 1;
+          const score = scoreCrop(q, vecs[i]!, logitScale) * near * p.objectness;
           if (score >= (q.threshold ?? opts.threshold)) found.push({ label: q.label, score, box: { x: p.x, y: p.y, width: p.width, height: p.height }, vector: vecs[i]! });
         }
       }

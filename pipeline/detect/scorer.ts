@@ -1,4 +1,5 @@
 import type { ClipEncoder } from '../models/encoder.js';
+import type { Exemplars } from './exemplars.js';
 
 /** One thing to detect: a text, a prototype vector, or both (already fused by the caller). */
 export interface DetectQuery {
@@ -11,6 +12,8 @@ export interface DetectQuery {
   threshold?: number;
   /** Linear probe of a prototype: score = sigmoid(w·x + b), used instead of the softmax when set. */
   probe?: { w: number[]; b: number };
+  /** A prototype's examples: the score is also weighted by the nearest one (exemplars.ts). */
+  exemplars?: Exemplars;
 }
 
 /**

@@ -1,4 +1,6 @@
 import { GeoscoutError } from '../../core/errors.js';
+import { getImage } from '../catalog/catalog.js';
+import type { Exemplars } from '../detect/exemplars.js';
 import { meanOf, normalize, prepareQueries, type DetectQuery } from '../detect/scorer.js';
 import type { Proposer } from '../detect/proposer.js';
 import type { Store } from '../index/store.js';
@@ -48,7 +50,9 @@ export const PROBE_MIN_POSITIVES = 5;
  * examples accumulate (a description nobody trained the model on should not outvote five
  * chips). With ≥ 5 positives a logistic probe is fitted against the negatives, the objects
  * the proposer finds around the examples (when a proposer is given; see
- * {@link surroundingNegatives}) and a background sample of the model's stored tiles. Confirmed/rejected detections used as
+ * {@link surroundingNegatives}) and a background sample of the model's stored tiles. In
+ * detection a crop's score is also weighted by its nearest example, in look and in metres
+ * ({@link prototypeQuery}, detect/exemplars.ts). Confirmed/rejected detections used as
  * examples are marked as such in `detections`.
  */
 export async function addPrototype(store: Store, enc: ClipEncoder, input: AddPrototypeInput, roots: string[], signal?: AbortSignal, proposer?: Proposer): Promise<PrototypeSummary> {
@@ -87,7 +91,9 @@ export async function addPrototype(store: Store, enc: ClipEncoder, input: AddPro
     examples: JSON.stringify(positives),
     negatives: JSON.stringify(negatives),
     probe: probe ? JSON.stringify(probe) : null,
-    threshold: probe ? 0.5 : null,
+    // Detection scores are probe × nearest-example likeness × objectness (exemplars.ts): the
+    // call's threshold applies, as for text queries (a fixed 0.5 cut most true turbines).
+    threshold: null,
     self_check: selfCheck ? JSON.stringify(selfCheck) : null,
     created_at: new Date().toISOString(),
   };
@@ -115,7 +121,31 @@ export async function prototypeQuery(store: Store, name: string, modelVersion: s
     throw new GeoscoutError('NOT_FOUND', `Unknown prototype "${name}" for model ${modelVersion}.${hint}`);
   }
   const probe = row.probe ? (JSON.parse(row.probe) as Probe) : undefined;
-  return { label: `prototype:${row.name}`, vector: Float32Array.from(row.fused_vector), ...(probe ? { probe } : {}), ...(row.threshold != null ? { threshold: row.threshold } : {}) };
+  const exemplars = await exemplarsOf(store, JSON.parse(row.examples) as StoredExample[]);
+  return {
+    label: `prototype:${row.name}`,
+    vector: Float32Array.from(row.fused_vector),
+    ...(probe ? { probe } : {}),
+    ...(exemplars ? { exemplars } : {}),
+    ...(row.threshold != null ? { threshold: row.threshold } : {}),
+  };
+}
+
+/** The examples' unit vectors and box sizes in metres (from their images' GSD), for detection. */
+async function exemplarsOf(store: Store, examples: StoredExample[]): Promise<Exemplars | null> {
+  if (!examples.length) return null;
+  const gsd = new Map<string, number | null>();
+  const longSidesM: (number | null)[] = [];
+  for (const ex of examples) {
+    if (!ex.box || !ex.image_id) {
+      longSidesM.push(null);
+      continue;
+    }
+    if (!gsd.has(ex.image_id)) gsd.set(ex.image_id, (await getImage(store, ex.image_id).catch(() => null))?.gsd_m ?? null);
+    const g = gsd.get(ex.image_id)!;
+    longSidesM.push(g == null ? null : Math.max(ex.box.width, ex.box.height) * g);
+  }
+  return { vectors: examples.map((e) => normalize(Float32Array.from(e.vector))), longSidesM };
 }
 
 function summarize(r: PrototypeRow): PrototypeSummary {
