@@ -24,6 +24,12 @@ export interface DatasetOptions {
   backgroundChips?: number;
   /** Classes whose chips are left out entirely (the model never sees their name or look in training). */
   excludeClasses?: string[];
+  /**
+   * Classes whose chips are kept with no caption (`captions: []`): the image-only
+   * objective sees their look, nothing ever names them (how a web-trained encoder meets
+   * objects nobody captioned).
+   */
+  uncaptionedClasses?: string[];
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
@@ -45,6 +51,7 @@ export async function buildTrainingSet(outDir: string, opts: DatasetOptions): Pr
   const size = opts.sceneSize ?? 3072;
   const sizes = opts.chipSizes ?? [96, 192];
   const exclude = new Set(opts.excludeClasses ?? []);
+  const uncaptioned = new Set(opts.uncaptionedClasses ?? []);
   const rows: string[] = [];
   const perClass: Record<string, number> = {};
   const total = opts.seeds.length * sizes.length;
@@ -61,11 +68,13 @@ export async function buildTrainingSet(outDir: string, opts: DatasetOptions): Pr
       for (const line of lines) {
         const r = JSON.parse(line) as { image: string; caption: string; class: string; type: string };
         if (exclude.has(r.class)) continue;
-        perClass[r.class] = (perClass[r.class] ?? 0) + 1;
+        const named = !uncaptioned.has(r.class);
+        perClass[named ? r.class : `${r.class} (uncaptioned)`] = (perClass[named ? r.class : `${r.class} (uncaptioned)`] ?? 0) + 1;
         rows.push(JSON.stringify({
           ...r,
+          ...(named ? {} : { caption: '', class: 'uncaptioned', type: 'uncaptioned' }),
           image: path.relative(outDir, path.join(dir, r.image)),
-          captions: [r.caption, ...classCaptions(r.class, r.caption, seed)],
+          captions: named ? [r.caption, ...classCaptions(r.class, r.caption, seed)] : [],
           split: opts.split,
           gsd_m: gsdM,
           chip_px: chip,

@@ -2,7 +2,9 @@
 
 Manifest: one JSON object per line, `{"image": "<path relative to the manifest>",
 "caption": "..." | "captions": ["...", ...], "split"?: "train"|"val"|"test", "class"?: "...",
-...extra}`. Extra fields are kept on the row (evaluation reads `class`).
+...extra}`. Extra fields are kept on the row (evaluation reads `class`). A row with an
+explicitly empty `"captions": []` is an uncaptioned image: only the image-only (SSL)
+objective of train.py uses it; see `is_uncaptioned`.
 
 Augmentation randomness is derived from (seed, epoch, index) rather than a global RNG, so
 an epoch is reproduced exactly whatever the number of loader workers and after a resume.
@@ -24,7 +26,8 @@ HELD_OUT_SPLITS = {"val", "valid", "validation", "test", "heldout", "held_out"}
 
 
 def read_manifest(path: str) -> list[dict]:
-    """Rows with `image` resolved to an absolute path; raises on a row without image/caption."""
+    """Rows with `image` resolved to an absolute path; raises on a row without image/caption
+    (an explicit `"captions": []` marks an uncaptioned image and is accepted)."""
     base = os.path.dirname(os.path.abspath(path))
     rows = []
     with open(path, encoding="utf-8") as f:
@@ -32,7 +35,7 @@ def read_manifest(path: str) -> list[dict]:
             if not line.strip():
                 continue
             row = json.loads(line)
-            if "image" not in row or not (row.get("caption") or row.get("captions")):
+            if "image" not in row or not (row.get("caption") or row.get("captions") or row.get("captions") == []):
                 raise ValueError(f"{path}:{n}: a row needs 'image' and 'caption' (or 'captions')")
             row["image_rel"] = row["image"]
             row["image"] = os.path.normpath(os.path.join(base, row["image"]))
@@ -41,8 +44,15 @@ def read_manifest(path: str) -> list[dict]:
 
 
 def captions_of(row: dict) -> list[str]:
-    caps = row.get("captions") or [row["caption"]]
+    """The row's captions; empty for an uncaptioned image."""
+    caps = row.get("captions")
+    if caps is None or (caps == [] and row.get("caption")):
+        caps = [row["caption"]]
     return [caps] if isinstance(caps, str) else list(caps)
+
+
+def is_uncaptioned(row: dict) -> bool:
+    return not captions_of(row)
 
 
 def is_held_out(row: dict, val_fraction: float) -> bool:
@@ -114,12 +124,18 @@ def augment(img: Image.Image, size: int, rng: random.Random, max_angle: float = 
 
 
 class ChipDataset(torch.utils.data.Dataset):
-    """(pixels [3,S,S], token ids [L]) pairs; `train=True` augments and samples a caption."""
+    """(pixels [3,S,S], token ids [L]) pairs; `train=True` augments and samples a caption.
+
+    With `views=2` (train only) an item is (view 1, view 2, token ids, has caption): two
+    independent augmentations of the chip for the image-only objective. An uncaptioned
+    row then gets the empty caption's ids, which the loss masks out.
+    """
 
     def __init__(self, rows: Sequence[dict], encode: Callable[[Sequence[str]], torch.Tensor], size: int,
-                 mean: Sequence[float], std: Sequence[float], train: bool, seed: int = 0):
+                 mean: Sequence[float], std: Sequence[float], train: bool, seed: int = 0, views: int = 1):
         self.rows, self.encode, self.size = list(rows), encode, size
         self.mean, self.std, self.train, self.seed = mean, std, train, seed
+        self.views = views
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -132,6 +148,12 @@ class ChipDataset(torch.utils.data.Dataset):
         row = self.rows[i]
         img = load_rgb(row["image"])
         caps = captions_of(row)
+        if self.train and self.views == 2:
+            rng = random.Random(f"{self.seed}:{self.epoch}:{i}")
+            a, b = augment(img, self.size, rng), augment(img, self.size, rng)
+            caption = caps[rng.randrange(len(caps))] if caps else ""
+            return (to_tensor(a, self.mean, self.std), to_tensor(b, self.mean, self.std),
+                    self.encode([caption])[0], torch.tensor(bool(caps)))
         if self.train:
             rng = random.Random(f"{self.seed}:{self.epoch}:{i}")
             img = augment(img, self.size, rng)

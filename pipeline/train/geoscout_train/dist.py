@@ -104,3 +104,43 @@ def clip_loss(img: torch.Tensor, txt: torch.Tensor, all_img: torch.Tensor, all_t
     n = img.shape[0]
     labels = torch.arange(n, device=img.device) + rank * n
     return (F.cross_entropy(scale * img @ all_txt.t(), labels) + F.cross_entropy(scale * txt @ all_img.t(), labels)) / 2
+
+
+def gather_nograd(x: torch.Tensor, info: DistInfo) -> torch.Tensor:
+    """All ranks' values of a tensor that needs no gradient (e.g. a row mask), in rank order."""
+    if not info.enabled:
+        return x
+    parts = [torch.empty_like(x) for _ in range(info.world_size)]
+    dist.all_gather(parts, x.contiguous())
+    return torch.cat(parts)
+
+
+def masked_clip_loss(img: torch.Tensor, txt: torch.Tensor, all_img: torch.Tensor, all_txt: torch.Tensor,
+                     scale: torch.Tensor, has_cap: torch.Tensor, all_has_cap: torch.Tensor, rank: int = 0,
+                     world_size: int = 1) -> torch.Tensor:
+    """`clip_loss` over the captioned rows only: uncaptioned rows are neither anchors nor
+    negatives. Normalised by the global captioned count, so the ranks' mean is still the
+    single-process loss. Equals `clip_loss` when every row has a caption."""
+    n = img.shape[0]
+    rows = has_cap.nonzero().squeeze(1)  # uncaptioned anchors would have a blocked target
+    labels = rows + rank * n
+    blocked = ~all_has_cap[None, :]
+    li = F.cross_entropy((scale * img[rows] @ all_txt.t()).masked_fill(blocked, float("-inf")), labels, reduction="sum")
+    lt = F.cross_entropy((scale * txt[rows] @ all_img.t()).masked_fill(blocked, float("-inf")), labels, reduction="sum")
+    denom = all_has_cap.sum().clamp(min=1).to(li.dtype) / world_size
+    return (li + lt) / 2 / denom
+
+
+def ssl_loss(v1: torch.Tensor, v2: torch.Tensor, all1: torch.Tensor, all2: torch.Tensor, temp: float,
+             rank: int = 0) -> torch.Tensor:
+    """Image-only InfoNCE (SimCLR's NT-Xent) between two views of each chip in the global
+    batch: each view must find its twin among the other 2N − 1 views. Captions play no part,
+    so uncaptioned images shape the embedding too."""
+    n, big_n = v1.shape[0], all1.shape[0]
+    z = torch.cat([all1, all2])
+    q = torch.cat([v1, v2])
+    idx = torch.arange(n, device=v1.device) + rank * n
+    own = torch.cat([idx, idx + big_n])
+    twin = torch.cat([idx + big_n, idx])
+    logits = (q @ z.t() / temp).index_put((torch.arange(2 * n, device=v1.device), own), torch.tensor(float("-inf"), device=v1.device))
+    return F.cross_entropy(logits, twin)

@@ -25,8 +25,9 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 
 from . import set_threads
 from .checkpoint import FORMAT, load_checkpoint, rng_state, save_atomic, set_rng_state
-from .data import ChipDataset, captions_of, read_manifest, split_rows
-from .dist import DistInfo, barrier, cleanup, clip_loss, gather_features, init_distributed
+from .data import ChipDataset, captions_of, is_uncaptioned, read_manifest, split_rows
+from .dist import (DistInfo, barrier, cleanup, clip_loss, gather_features, gather_nograd, init_distributed,
+                   masked_clip_loss, ssl_loss)
 from .evaluate import evaluate
 from .model import CLIPConfig, GeoCLIP, count_params, get_config
 from .tokenizer import TextEncoder, train_tokenizer
@@ -56,6 +57,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                     help="end this invocation after N epochs (time-boxed sessions); --resume continues")
     ap.add_argument("--init-from", help="fine-tune: start from this checkpoint or weights.pt (its config and "
                                         "tokenizer are kept; --config/--tokenizer are ignored)")
+    ap.add_argument("--ssl-weight", type=float, default=0.0,
+                    help="weight of the image-only objective (two views of each chip must find each other); "
+                         "> 0 also trains on uncaptioned rows (\"captions\": [])")
+    ap.add_argument("--ssl-temp", type=float, default=0.2, help="temperature of the image-only objective")
     ap.add_argument("--trainable", choices=sorted(TRAINABLE), default="all",
                     help="parameters that learn: all (contrastive fine-tune), head (projections + final norms "
                          "of both towers + temperature), probe (image projection + its norm only)")
@@ -156,6 +161,11 @@ def run(args: argparse.Namespace) -> dict:
         train_rows, val_rows = split_rows(rows, 0.0)[0], read_manifest(args.val_manifest)
     else:
         train_rows, val_rows = split_rows(rows, args.val_fraction)
+    uncaptioned = sum(map(is_uncaptioned, train_rows))
+    if uncaptioned and args.ssl_weight <= 0:
+        log(info, f"{uncaptioned} uncaptioned rows left out (they need --ssl-weight > 0)")
+        train_rows = [r for r in train_rows if not is_uncaptioned(r)]
+    val_rows = [r for r in val_rows if not is_uncaptioned(r)]
     if args.batch_size % info.world_size:
         raise SystemExit(f"--batch-size {args.batch_size} must divide by world size {info.world_size}")
     local_bs = args.batch_size // info.world_size
@@ -178,7 +188,8 @@ def run(args: argparse.Namespace) -> dict:
     model = model.to(info.device)
     ddp = DDP(model, device_ids=[info.local_rank] if info.device.type == "cuda" else None) if info.enabled else model
 
-    ds = ChipDataset(train_rows, encoder, cfg.image_size, cfg.mean, cfg.std, train=True, seed=args.seed)
+    ssl = args.ssl_weight > 0
+    ds = ChipDataset(train_rows, encoder, cfg.image_size, cfg.mean, cfg.std, train=True, seed=args.seed, views=2 if ssl else 1)
     # DistributedSampler also serves the single-process case: its shuffle is seeded by
     # (seed, epoch), which is what makes a resumed epoch identical to an uninterrupted one.
     sampler = torch.utils.data.DistributedSampler(ds, info.world_size, info.rank, shuffle=True, seed=args.seed)
@@ -206,14 +217,15 @@ def run(args: argparse.Namespace) -> dict:
         log(info, f"resumed {ckpt_path} at epoch {start_epoch}, step {step}")
 
     log(info, f"config {args.config}: {count_params(model) / 1e6:.2f}M params ({n_trainable / 1e6:.2f}M trainable), "
-              f"{len(train_rows)} train / "
+              f"{len(train_rows)} train ({uncaptioned if ssl else 0} uncaptioned) / "
               f"{len(val_rows)} val rows, world {info.world_size}, batch {args.batch_size} "
               f"({local_bs}/rank), {steps_per_epoch} steps/epoch, device {info.device}")
     # Paths as given (not absolute) so lineage in a shipped model names no local directories.
     data_info = {"manifest": args.manifest, "manifest_sha256": sha256_file(args.manifest),
                  "val_manifest": args.val_manifest,
                  "n_train": len(train_rows), "n_val": len(val_rows),
-                 "init_from": args.init_from, "trainable": args.trainable}
+                 "init_from": args.init_from, "trainable": args.trainable,
+                 "ssl_weight": args.ssl_weight, "n_uncaptioned": uncaptioned if ssl else 0}
     t_start = time.time()
     end_epoch = args.epochs if args.stop_after_epochs is None else min(args.epochs, start_epoch + args.stop_after_epochs)
     for epoch in range(start_epoch, end_epoch):
@@ -221,11 +233,8 @@ def run(args: argparse.Namespace) -> dict:
         ds.set_epoch(epoch)
         ddp.train()
         t0, loss_sum, n = time.time(), 0.0, 0
-        for i, (px, ids) in enumerate(loader):
-            px, ids = px.to(info.device, non_blocking=True), ids.to(info.device, non_blocking=True)
-            img, txt, scale = ddp(px, ids)
-            all_img, all_txt = gather_features(img, txt, info)
-            loss = clip_loss(img, txt, all_img, all_txt, scale, info.rank)
+        for i, batch in enumerate(loader):
+            loss = step_loss(ddp, batch, args, info)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if args.grad_clip:
@@ -268,6 +277,25 @@ def run(args: argparse.Namespace) -> dict:
         log(info, f"wrote {ckpt_path} and metrics.json")
     cleanup(info)
     return metrics
+
+
+def step_loss(ddp, batch, args, info: DistInfo) -> torch.Tensor:
+    """The batch's loss: CLIP's, plus with --ssl-weight the image-only one over both views.
+    Both views go through one forward of the wrapped model (DDP syncs one backward)."""
+    if len(batch) == 2:
+        px, ids = (t.to(info.device, non_blocking=True) for t in batch)
+        img, txt, scale = ddp(px, ids)
+        all_img, all_txt = gather_features(img, txt, info)
+        return clip_loss(img, txt, all_img, all_txt, scale, info.rank)
+    px1, px2, ids, cap = (t.to(info.device, non_blocking=True) for t in batch)
+    n = px1.shape[0]
+    img, txt, scale = ddp(torch.cat([px1, px2]), ids)
+    v1, v2 = img[:n], img[n:]
+    all_v1, all_txt = gather_features(v1, txt, info)
+    all_v2, _ = gather_features(v2, txt.detach(), info)
+    all_cap = gather_nograd(cap, info)
+    clip = masked_clip_loss(v1, txt, all_v1, all_txt, scale, cap, all_cap, info.rank, info.world_size)
+    return clip + args.ssl_weight * ssl_loss(v1, v2, all_v1, all_v2, args.ssl_temp, info.rank)
 
 
 def main(argv=None) -> None:
