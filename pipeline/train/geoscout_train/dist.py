@@ -88,9 +88,12 @@ def gather_features(img: torch.Tensor, txt: torch.Tensor, info: DistInfo):
 
     Ranks must hold equal batch sizes (DistributedSampler + equal per-rank batches).
     """
-    if not info.enabled:
-        return img, txt
-    return _GatherWithGrad.apply(img), _GatherWithGrad.apply(txt)
+    return gather_with_grad(img, info), gather_with_grad(txt, info)
+
+
+def gather_with_grad(x: torch.Tensor, info: DistInfo) -> torch.Tensor:
+    """One tensor's rows from all ranks in rank order, differentiable (see `gather_features`)."""
+    return _GatherWithGrad.apply(x) if info.enabled else x
 
 
 def clip_loss(img: torch.Tensor, txt: torch.Tensor, all_img: torch.Tensor, all_txt: torch.Tensor,
@@ -110,9 +113,10 @@ def gather_nograd(x: torch.Tensor, info: DistInfo) -> torch.Tensor:
     """All ranks' values of a tensor that needs no gradient (e.g. a row mask), in rank order."""
     if not info.enabled:
         return x
-    parts = [torch.empty_like(x) for _ in range(info.world_size)]
-    dist.all_gather(parts, x.contiguous())
-    return torch.cat(parts)
+    y = x.to(torch.uint8) if x.dtype == torch.bool else x  # gloo has no bool all_gather
+    parts = [torch.empty_like(y) for _ in range(info.world_size)]
+    dist.all_gather(parts, y.contiguous())
+    return torch.cat(parts).to(x.dtype)
 
 
 def masked_clip_loss(img: torch.Tensor, txt: torch.Tensor, all_img: torch.Tensor, all_txt: torch.Tensor,

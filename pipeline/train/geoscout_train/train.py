@@ -26,8 +26,8 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from . import set_threads
 from .checkpoint import FORMAT, load_checkpoint, rng_state, save_atomic, set_rng_state
 from .data import ChipDataset, captions_of, is_uncaptioned, read_manifest, split_rows
-from .dist import (DistInfo, barrier, cleanup, clip_loss, gather_features, gather_nograd, init_distributed,
-                   masked_clip_loss, ssl_loss)
+from .dist import (DistInfo, barrier, cleanup, clip_loss, gather_features, gather_nograd, gather_with_grad,
+                   init_distributed, masked_clip_loss, ssl_loss)
 from .evaluate import evaluate
 from .model import CLIPConfig, GeoCLIP, count_params, get_config
 from .tokenizer import TextEncoder, train_tokenizer
@@ -292,7 +292,7 @@ def step_loss(ddp, batch, args, info: DistInfo) -> torch.Tensor:
     img, txt, scale = ddp(torch.cat([px1, px2]), ids)
     v1, v2 = img[:n], img[n:]
     all_v1, all_txt = gather_features(v1, txt, info)
-    all_v2, _ = gather_features(v2, txt.detach(), info)
+    all_v2 = gather_with_grad(v2, info)
     all_cap = gather_nograd(cap, info)
     clip = masked_clip_loss(v1, txt, all_v1, all_txt, scale, cap, all_cap, info.rank, info.world_size)
     return clip + args.ssl_weight * ssl_loss(v1, v2, all_v1, all_v2, args.ssl_temp, info.rank)

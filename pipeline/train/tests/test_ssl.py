@@ -53,3 +53,27 @@ def test_uncaptioned_rows_need_the_image_objective(dataset, tokenizer_file, tmp_
     ck = torch.load(str(tmp_path / "ssl" / "last.pt"))
     assert ck["data"]["n_uncaptioned"] == 32 and ck["data"]["n_train"] == 96
     assert all(torch.isfinite(torch.tensor(h["train_loss"])) for h in ck["history"])
+
+
+def test_two_process_ddp_with_the_image_objective_matches_single_process(dataset, tokenizer_file, tmp_path):
+    """The masked CLIP loss and the SSL loss are global-batch losses: 2 ranks × 8 train like 1 × 16."""
+    import subprocess
+    import sys
+
+    from conftest import REPO, TRAIN_DIR
+
+    m = uncaption(dataset, "triangle", tmp_path)
+    common = ["--manifest", m, "--tokenizer", tokenizer_file, "--epochs", "1", "--val-fraction", "0",
+              "--ssl-weight", "0.5", *TINY_ARGS]
+    ddp, single = str(tmp_path / "ddp"), str(tmp_path / "single")
+    p = subprocess.run([sys.executable, "-m", "geoscout_train.torchrun", "--nproc_per_node=2", "--master_port=29733",
+                        "-m", "geoscout_train.train", "--out", ddp, *common],
+                       capture_output=True, text=True, env={**os.environ, "PYTHONPATH": TRAIN_DIR}, cwd=REPO, timeout=300)
+    assert p.returncode == 0, p.stderr[-3000:]
+    run_module("train", "--out", single, *common)
+    la, lb = (json.load(open(os.path.join(d, "metrics.json")))["history"][0]["train_loss"] for d in (ddp, single))
+    assert abs(la - lb) < 1e-4, (la, lb)
+    a, b = torch.load(os.path.join(ddp, "last.pt")), torch.load(os.path.join(single, "last.pt"))
+    diff = sum(((a["model"][k] - b["model"][k]) ** 2).sum() for k in a["model"]) ** 0.5
+    norm = sum((b["model"][k] ** 2).sum() for k in b["model"]) ** 0.5
+    assert diff / norm < 1e-4, float(diff / norm)
