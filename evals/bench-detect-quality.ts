@@ -78,7 +78,7 @@ async function main() {
       const ids = new Set(held.slice(0, scenes).map((h) => h.id));
       const km2 = (scenes * SIZE * SIZE * 0.25) / 1e6;
       for (const [name, all] of [['"wind turbine" zero-shot', zero], ['wind turbine 5-shot proto', shot]] as const) {
-        const dets = all.filter((d) => ids.has(d.image ?? ""));
+        const dets = all.filter((d) => ids.has(d.image ?? ''));
         const at = atThreshold(dets, tGts);
         console.log(`${name.padEnd(24)}${String(tGts.length).padStart(4)}   ${fmt(averagePrecision101(dets, tGts, { maxDetsPerImage: Infinity }))}   ${fmt(at.recall)}        ${(at.fp / km2).toFixed(1).padStart(7)}     (${scenes} scenes)`);
       }

@@ -61,7 +61,7 @@ export async function detectInRegion(
   if (!queries.length) throw new GeoscoutError('INVALID_INPUT', 'Give at least one query: {"text": "aircraft"} or {"prototype": "<name>"}.');
   const dq: DetectQuery[] = [];
   for (const q of queries) {
-    if (q.prototype) dq.push(await prototypeQuery(store, q.prototype, enc.modelVersion));
+    if (q.prototype) dq.push(await prototypeQuery(store, q.prototype, enc.modelVersion, { withExemplars: true }));
     else if (q.text?.trim()) dq.push({ label: q.text.trim(), text: q.text.trim() });
     else throw new GeoscoutError('INVALID_INPUT', 'A query is empty: give {"text": "what to find"} or {"prototype": "<name>"}.');
   }

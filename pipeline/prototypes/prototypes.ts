@@ -112,8 +112,12 @@ export async function listPrototypes(store: Store, modelVersion?: string): Promi
   return rows.filter((r) => (seen.has(`${r.name}|${r.model_version}`) ? false : (seen.add(`${r.name}|${r.model_version}`), true))).map(summarize);
 }
 
-/** The current version of a prototype for the encoder's model version, as a detection/search query. */
-export async function prototypeQuery(store: Store, name: string, modelVersion: string): Promise<DetectQuery & { vector: Float32Array }> {
+/**
+ * The current version of a prototype for the encoder's model version, as a detection/search
+ * query. `withExemplars` (detection) adds the examples' vectors and sizes in metres, which
+ * costs a catalogue look-up per example image; search uses the fused vector only.
+ */
+export async function prototypeQuery(store: Store, name: string, modelVersion: string, opts: { withExemplars?: boolean } = {}): Promise<DetectQuery & { vector: Float32Array }> {
   const row = (await prototypeRows(store, { name, modelVersion }))[0];
   if (!row) {
     const other = (await prototypeRows(store, { name }))[0];
@@ -121,7 +125,7 @@ export async function prototypeQuery(store: Store, name: string, modelVersion: s
     throw new GeoscoutError('NOT_FOUND', `Unknown prototype "${name}" for model ${modelVersion}.${hint}`);
   }
   const probe = row.probe ? (JSON.parse(row.probe) as Probe) : undefined;
-  const exemplars = await exemplarsOf(store, JSON.parse(row.examples) as StoredExample[]);
+  const exemplars = opts.withExemplars ? await exemplarsOf(store, JSON.parse(row.examples) as StoredExample[]) : null;
   return {
     label: `prototype:${row.name}`,
     vector: Float32Array.from(row.fused_vector),

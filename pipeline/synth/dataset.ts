@@ -69,7 +69,8 @@ export async function buildTrainingSet(outDir: string, opts: DatasetOptions): Pr
         const r = JSON.parse(line) as { image: string; caption: string; class: string; type: string };
         if (exclude.has(r.class)) continue;
         const named = !uncaptioned.has(r.class);
-        perClass[named ? r.class : `${r.class} (uncaptioned)`] = (perClass[named ? r.class : `${r.class} (uncaptioned)`] ?? 0) + 1;
+        const key = named ? r.class : `${r.class} (uncaptioned)`;
+        perClass[key] = (perClass[key] ?? 0) + 1;
         rows.push(JSON.stringify({
           ...r,
           ...(named ? {} : { caption: '', class: 'uncaptioned', type: 'uncaptioned' }),
