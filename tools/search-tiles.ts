@@ -75,7 +75,8 @@ export const searchTilesTool: ToolDefinition<typeof searchTilesInput, typeof sea
   async handler(input, ctx) {
     const enc = await ctx.encoder(input.model);
     const store = await ctx.store();
-    const proto = input.prototype ? await prototypeQuery(store, input.prototype, enc.modelVersion) : null;
+    // The object rerank compares proposals with the prototype's nearest example, as detection does.
+    const proto = input.prototype ? await prototypeQuery(store, input.prototype, enc.modelVersion, { withExemplars: input.rerank === 'objects' }) : null;
     const q = await queryVector(
       {
         ...(proto ? { vectors: [proto.vector] } : {}),
@@ -94,7 +95,12 @@ export const searchTilesTool: ToolDefinition<typeof searchTilesInput, typeof sea
       ...(input.gsd_range ? { gsdRange: input.gsd_range } : {}),
       ...(input.image_ids ? { imageIds: input.image_ids } : {}),
     };
-    return { model_version: enc.modelVersion, hits: await searchTiles(store, enc, q, filter, input.limit, ctx.signal, { rerank: input.rerank, ...(input.rerank === 'objects' && ctx.proposer ? { proposer: await ctx.proposer() } : {}) }) };
+    return { model_version: enc.modelVersion, hits: await searchTiles(store, enc, q, filter, input.limit, ctx.signal, {
+      rerank: input.rerank,
+      ...(input.rerank === 'objects' && ctx.proposer ? { proposer: await ctx.proposer() } : {}),
+      // Only a prototype alone: with text or images added, the query is more than its examples.
+      ...(proto?.exemplars && input.text === undefined && !input.images && !input.negatives && !input.negative_texts ? { exemplars: proto.exemplars } : {}),
+    }) };
   },
   render(out) {
     if (out.hits.length === 0) return `No tiles matched (model ${out.model_version}).`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EXEMPLAR_TAU, exemplarFactor, sizeTerm } from './exemplars.js';
+import { EXEMPLAR_TAU, exemplarFactor, exemplarSimilarity, sizeTerm } from './exemplars.js';
 import { normalize } from './scorer.js';
 
 const unit = (...v: number[]) => normalize(Float32Array.from(v));
@@ -41,5 +41,18 @@ describe('sizeTerm', () => {
     expect(sizeTerm(25, 100)).toBeLessThan(0.2);
     expect(sizeTerm(400, 100)).toBeCloseTo(sizeTerm(25, 100), 10);
     expect(sizeTerm(30, 100)).toBeGreaterThan(sizeTerm(25, 100));
+  });
+});
+
+describe('exemplarSimilarity', () => {
+  const ex = { vectors: [unit(1, 0, 0), unit(0, 1, 0)], longSidesM: [100, 120] };
+
+  it('is the cosine to the nearest example (search rerank), less for a size mismatch', () => {
+    const v = unit(0.2, 1, 0);
+    const cosOffshore = v[1]!;
+    expect(exemplarSimilarity(ex, v, 120)).toBeCloseTo(cosOffshore, 6);
+    // 8× the example's size: 2× is tolerated, the remaining 4× costs τ·ln(4)²/(2σ²) of cosine.
+    expect(exemplarSimilarity(ex, v, 960)).toBeCloseTo(cosOffshore - (EXEMPLAR_TAU * Math.log(4) ** 2) / (2 * 0.35 ** 2), 6);
+    expect(exemplarSimilarity(ex, v, null)).toBeCloseTo(cosOffshore, 6);
   });
 });

@@ -51,3 +51,12 @@ export function sizeTerm(a: number | null, b: number | null): number {
   const excess = Math.max(0, Math.abs(Math.log(a / b)) - Math.log(SIZE_TOLERANCE));
   return Math.exp(-(excess * excess) / (2 * SIZE_SIGMA * SIZE_SIGMA));
 }
+
+/**
+ * {@link exemplarFactor} on the cosine scale: 1 + τ·ln(factor), i.e. the best over the
+ * examples of cos + τ·ln(size term). Equals the plain cosine to the nearest example when
+ * sizes agree, so it mixes with cosine scores (search's object rerank) like a cosine does.
+ */
+export function exemplarSimilarity(ex: Exemplars, v: Float32Array, longSideM: number | null): number {
+  return 1 + EXEMPLAR_TAU * Math.log(Math.max(exemplarFactor(ex, v, longSideM), 1e-300));
+}

@@ -1,5 +1,6 @@
 import { cropAround } from '../detect/detect-window.js';
 import { saliencyProposer, type Proposer } from '../detect/proposer.js';
+import { exemplarSimilarity, type Exemplars } from '../detect/exemplars.js';
 import { dot, rows } from '../detect/scorer.js';
 import type { Store } from '../index/store.js';
 import type { ClipEncoder } from '../models/encoder.js';
@@ -19,9 +20,12 @@ const OBJECTNESS_PENALTY = 0.4;
  * similarity is mixed into the score. Both sides of the comparison are then object-centred
  * crops, which is what a query by example chip is; a tile whose global vector is dominated
  * by background no longer hides the object it holds. Costs one batched encoding of the
- * candidates' proposals (a few hundred crops for 20 candidates).
+ * candidates' proposals (a few hundred crops for 20 candidates). With a prototype's
+ * `exemplars`, a proposal is compared with its nearest example, in look and in metres,
+ * instead of with the query vector, as detect_in_region does (a class with several looks
+ * is not one direction: see exemplars.ts).
  */
-export async function objectRerank(store: Store, enc: ClipEncoder, q: Float32Array, hits: TileHit[], signal?: AbortSignal, proposer: Proposer = saliencyProposer): Promise<void> {
+export async function objectRerank(store: Store, enc: ClipEncoder, q: Float32Array, hits: TileHit[], signal?: AbortSignal, proposer: Proposer = saliencyProposer, exemplars?: Exemplars): Promise<void> {
   await forEachImage(store, hits, signal, async (rec, raster, list) => {
     const gsd = rec.gsd_m ?? 0.5;
     const margin = Math.round(96 / gsd);
@@ -44,7 +48,8 @@ export async function objectRerank(store: Store, enc: ClipEncoder, q: Float32Arr
       }
       const { embeds } = await enc.encodeImages(props.map((p) => cropAround(rgb, area, p, gsd)), { patches: false, ...(signal ? { signal } : {}) });
       // Similarity to the query, lowered for boxes the proposer doubts are whole objects.
-      const sims = rows(embeds, enc.dim).map((v, i) => dot(v, q) - OBJECTNESS_PENALTY * (1 - props[i]!.objectness));
+      const like = (v: Float32Array, i: number) => (exemplars ? exemplarSimilarity(exemplars, v, rec.gsd_m == null ? null : Math.max(props[i]!.width, props[i]!.height) * rec.gsd_m) : dot(v, q));
+      const sims = rows(embeds, enc.dim).map((v, i) => like(v, i) - OBJECTNESS_PENALTY * (1 - props[i]!.objectness));
       let bi = 0;
       for (let i = 1; i < sims.length; i++) if (sims[i]! > sims[bi]!) bi = i;
       const p = props[bi]!;

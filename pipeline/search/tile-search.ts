@@ -8,6 +8,7 @@ import type { Stretch } from '../raster/stretch.js';
 import type { Raster } from '../raster/raster.js';
 import { objectRerank } from './object-rerank.js';
 import type { Proposer } from '../detect/proposer.js';
+import type { Exemplars } from '../detect/exemplars.js';
 import { refineBox } from './refine-box.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import type { BBox, GeoJsonPolygon } from '../raster/georef.js';
@@ -52,6 +53,8 @@ export interface SearchOptions {
    * (see object-rerank.ts): object-sized boxes and better precision, ~1 s per query on 2 cores.
    */
   rerank?: 'patches' | 'objects';
+  /** A prototype's examples: the object rerank compares proposals with the nearest one. */
+  exemplars?: Exemplars;
   /** Proposals for the object rerank (default: saliency blobs). */
   proposer?: Proposer;
 }
@@ -70,23 +73,37 @@ export async function searchTiles(store: Store, enc: ClipEncoder, q: Float32Arra
   if (!(await store.tableNames()).includes(name)) throw noVectors(enc);
   const table = await store.tableWithSchema(name, tilesSchema(enc.dim, patchCount(enc)));
   const where = whereOf(enc.modelVersion, filter);
-  throwIfAborted(signal);
-  const rows = (await table
-    .vectorSearch(Array.from(q))
-    .distanceType('dot')
-    .nprobes(SEARCH_TUNING.nprobes)
-    .refineFactor(SEARCH_TUNING.refineFactor)
-    .where(where)
-    .limit(limit * CANDIDATES_PER_HIT)
-    .toArray()) as Record<string, unknown>[];
+  // A prototype's examples are searched for too, each tile keeping its best score: a class
+  // with several looks (onshore and offshore turbines) is not one direction, and its mean
+  // vector can sit where none of them is.
+  const queries = [q, ...(opts.exemplars?.vectors ?? [])];
+  const best = new Map<string, TileHit>();
+  let any = false;
+  for (const v of queries) {
+    throwIfAborted(signal);
+    const rows = (await table
+      .vectorSearch(Array.from(v))
+      .distanceType('dot')
+      .nprobes(SEARCH_TUNING.nprobes)
+      .refineFactor(SEARCH_TUNING.refineFactor)
+      .where(where)
+      .limit(limit * CANDIDATES_PER_HIT)
+      .toArray()) as Record<string, unknown>[];
+    any ||= rows.length > 0;
+    for (const r of rows) {
+      const h = rerank(r, v, enc);
+      const prev = best.get(h.tile_id);
+      if (!prev || h.score > prev.score) best.set(h.tile_id, h);
+    }
+  }
   // Only an empty result pays for the count that tells "no vectors for this model" from
   // "nothing matched the filter"; a hit proves the model's vectors exist.
-  if (rows.length === 0 && (await table.countRows(`model_version = ${sqlString(enc.modelVersion)}`)) === 0) throw noVectors(enc);
-  const hits = rows.map((r) => rerank(r, q, enc));
+  if (!any && (await table.countRows(`model_version = ${sqlString(enc.modelVersion)}`)) === 0) throw noVectors(enc);
+  const hits = [...best.values()];
   hits.sort((a, b) => b.score - a.score);
   if (opts.rerank === 'objects') {
     const pool = hits.slice(0, Math.min(hits.length, Math.max(limit, Math.min(3 * limit, 30))));
-    await objectRerank(store, enc, q, pool, signal, opts.proposer);
+    await objectRerank(store, enc, q, pool, signal, opts.proposer, opts.exemplars);
     await tightenBoxes(store, pool.filter((h) => h.object_score === null), signal);
     pool.sort((a, b) => b.score - a.score);
     return pool.slice(0, limit);
