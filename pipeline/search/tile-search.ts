@@ -53,7 +53,7 @@ export interface SearchOptions {
    * (see object-rerank.ts): object-sized boxes and better precision, ~1 s per query on 2 cores.
    */
   rerank?: 'patches' | 'objects';
-  /** A prototype's examples: the object rerank compares proposals with the nearest one. */
+  /** A prototype's examples: each is searched for too, and the object rerank compares proposals with the nearest one. */
   exemplars?: Exemplars;
   /** Proposals for the object rerank (default: saliency blobs). */
   proposer?: Proposer;
