@@ -75,8 +75,11 @@ export const searchTilesTool: ToolDefinition<typeof searchTilesInput, typeof sea
   async handler(input, ctx) {
     const enc = await ctx.encoder(input.model);
     const store = await ctx.store();
-    // The object rerank compares proposals with the prototype's nearest example, as detection does.
-    const proto = input.prototype ? await prototypeQuery(store, input.prototype, enc.modelVersion, { withExemplars: input.rerank === 'objects' }) : null;
+    // A prototype alone is also searched for by its examples, and the object rerank compares
+    // proposals with the nearest one, as detection does; with text, images or negatives
+    // added, the query is more than its examples.
+    const alone = input.text === undefined && !input.images && !input.negatives && !input.negative_texts;
+    const proto = input.prototype ? await prototypeQuery(store, input.prototype, enc.modelVersion, { withExemplars: alone && input.rerank === 'objects' }) : null;
     const q = await queryVector(
       {
         ...(proto ? { vectors: [proto.vector] } : {}),
@@ -98,8 +101,7 @@ export const searchTilesTool: ToolDefinition<typeof searchTilesInput, typeof sea
     return { model_version: enc.modelVersion, hits: await searchTiles(store, enc, q, filter, input.limit, ctx.signal, {
       rerank: input.rerank,
       ...(input.rerank === 'objects' && ctx.proposer ? { proposer: await ctx.proposer() } : {}),
-      // Only a prototype alone: with text or images added, the query is more than its examples.
-      ...(proto?.exemplars && input.text === undefined && !input.images && !input.negatives && !input.negative_texts ? { exemplars: proto.exemplars } : {}),
+      ...(proto?.exemplars ? { exemplars: proto.exemplars } : {}),
     }) };
   },
   render(out) {
