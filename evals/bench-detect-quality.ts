@@ -2,7 +2,7 @@
  * `npm run bench:detect-quality`: detection quality on held-out synthetic scenes with the
  * generator's ground truth (seeds 41001…, 0.5 m), through the detect_in_region tool.
  * - ship, aircraft, vehicle by text: AP50 (COCO 101-point), recall and false positives per
- *   km² at the tool's default threshold, and recall of out-of-context objects (ship on land,
+ *   km² at the tool's default thresholds (text 0.6 calibrated, prototypes 0.3), and recall of out-of-context objects (ship on land,
  *   aircraft on a road) by the plain query;
  * - wind turbine (held out of the shipped model's training captions): zero-shot text AP50
  *   against a 5-shot prototype built from turbines in other scenes (seeds 42000–42004).
@@ -20,13 +20,12 @@ import { Store } from '../pipeline/index/store.js';
 import { generateScene, type SceneObject } from '../pipeline/synth/generate-scene.js';
 import { addPrototypeInput, addPrototypeTool } from '../tools/add-prototype.js';
 import { createToolContext } from '../tools/context.js';
-import { DEFAULT_THRESHOLD, detectInRegionInput, detectInRegionTool } from '../tools/detect-in-region.js';
+import { DEFAULT_THRESHOLD, detectInRegionInput, detectInRegionTool, PROTOTYPE_DEFAULT_THRESHOLD } from '../tools/detect-in-region.js';
 import { averagePrecision101, matchDetections, type Detection, type GroundTruthBox } from './metrics/detection.js';
 
 const N = Number(process.env.BENCH_SCENES ?? 4);
 const M = Math.max(N, Number(process.env.BENCH_PROTO_SCENES ?? 12));
 const SIZE = Number(process.env.BENCH_SIZE ?? 2048);
-const THRESHOLD = DEFAULT_THRESHOLD;
 
 async function main() {
   const tmp = await makeTempDir('geoscout-bench-detect-');
@@ -60,37 +59,38 @@ async function main() {
     const truth = (cls: string, filter: (o: SceneObject) => boolean = () => true, scenes = N): GroundTruthBox[] =>
       held.slice(0, scenes).flatMap((h) => h.objects.filter((o) => o.class === cls && filter(o)).map((o) => ({ bbox: o.bbox as [number, number, number, number], image: h.id })));
     const t0 = Date.now();
-    console.log(`\nDetection quality, ${enc.modelVersion}, ${N} held-out scenes of ${SIZE}² at 0.5 m (${areaKm2.toFixed(2)} km²), threshold ${THRESHOLD}`);
+    console.log(`\nDetection quality, ${enc.modelVersion}, ${N} held-out scenes of ${SIZE}² at 0.5 m (${areaKm2.toFixed(2)} km²), default thresholds: text ${DEFAULT_THRESHOLD} (calibrated), prototype ${PROTOTYPE_DEFAULT_THRESHOLD}`);
     console.log('query                     GT   AP50   recall@thr  FP/km²@thr  out-of-context recall@thr');
     // Text rows on the first N scenes and, when more are asked (BENCH_PROTO_SCENES), on all M:
     // 28 ships in 4 scenes make a coarse AP, so the larger set says how much of it is the draw.
     const textRows: string[] = [];
     for (const cls of (process.env.BENCH_CLASSES ?? 'ship,aircraft,vehicle').split(',').filter(Boolean)) {
-      const all = await run({ text: cls }, M);
+      // Text scores are calibrated: 0.01 keeps every box whose raw score passes ~0.06.
+      const all = await run({ text: cls }, M, 0.01);
       for (const scenes of M > N ? [N, M] : [N]) {
         const ids = new Set(held.slice(0, scenes).map((h) => h.id));
         const dets = all.filter((d) => ids.has(d.image ?? ''));
         const gts = truth(cls, () => true, scenes);
         const km2 = (scenes * SIZE * SIZE * 0.25) / 1e6;
-        const at = atThreshold(dets, gts);
+        const at = atThreshold(dets, gts, DEFAULT_THRESHOLD);
         const ooc = truth(cls, (o) => o.outOfContext, scenes);
-        const oocAt = ooc.length ? atThreshold(dets, ooc).recall : NaN;
+        const oocAt = ooc.length ? atThreshold(dets, ooc, DEFAULT_THRESHOLD).recall : NaN;
         const line = `${`"${cls}"`.padEnd(24)}${String(gts.length).padStart(4)}   ${fmt(averagePrecision101(dets, gts, { maxDetsPerImage: Infinity }))}   ${fmt(at.recall)}        ${(at.fp / km2).toFixed(1).padStart(7)}     ${fmt(oocAt)} (${ooc.length})  (${scenes} scenes)`;
         if (scenes === N) console.log(line);
         else textRows.push(line);
       }
     }
     for (const line of textRows) console.log(line);
-    const zero = await run({ text: 'wind turbine' }, M);
+    const zero = await run({ text: 'wind turbine' }, M, 0.01);
     const proto = await addPrototypeTool.handler(addPrototypeInput.parse({ name: 'wind turbine', description: 'wind turbine', examples, mode: 'create' }), ctx);
     const shot = await run({ prototype: 'wind turbine' }, M);
     for (const scenes of [N, M]) {
       const tGts = truth('wind_turbine', () => true, scenes);
       const ids = new Set(held.slice(0, scenes).map((h) => h.id));
       const km2 = (scenes * SIZE * SIZE * 0.25) / 1e6;
-      for (const [name, all] of [['"wind turbine" zero-shot', zero], ['wind turbine 5-shot proto', shot]] as const) {
+      for (const [name, all, thr] of [['"wind turbine" zero-shot', zero, DEFAULT_THRESHOLD], ['wind turbine 5-shot proto', shot, PROTOTYPE_DEFAULT_THRESHOLD]] as const) {
         const dets = all.filter((d) => ids.has(d.image ?? ''));
-        const at = atThreshold(dets, tGts);
+        const at = atThreshold(dets, tGts, thr);
         console.log(`${name.padEnd(24)}${String(tGts.length).padStart(4)}   ${fmt(averagePrecision101(dets, tGts, { maxDetsPerImage: Infinity }))}   ${fmt(at.recall)}        ${(at.fp / km2).toFixed(1).padStart(7)}     (${scenes} scenes)`);
       }
     }
@@ -102,8 +102,8 @@ async function main() {
   }
 }
 
-function atThreshold(dets: Detection[], gts: GroundTruthBox[]): { recall: number; fp: number } {
-  const m = matchDetections(dets.filter((d) => d.score >= THRESHOLD), gts, { maxDetsPerImage: Infinity });
+function atThreshold(dets: Detection[], gts: GroundTruthBox[], threshold: number): { recall: number; fp: number } {
+  const m = matchDetections(dets.filter((d) => d.score >= threshold), gts, { maxDetsPerImage: Infinity });
   const tp = m.scored.filter((s) => s.tp).length;
   return { recall: m.numGt ? tp / m.numGt : NaN, fp: m.scored.length - tp };
 }

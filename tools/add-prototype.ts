@@ -35,7 +35,7 @@ export const PrototypeSummarySchema = z.object({
   positives: z.number().int(),
   negatives: z.number().int(),
   has_probe: z.boolean().describe('a linear probe is fitted (≥ 5 positives)'),
-  threshold: z.number().nullable().describe('own score threshold in detect_in_region; null: the call\'s threshold applies'),
+  threshold: z.number().nullable().describe('own score threshold in detect_in_region; null: the call\'s threshold applies, else 0.3'),
   self_check: z.object({ n: z.number(), auc: z.number(), top1: z.number(), probe_auc: z.number().nullable() }).nullable().describe('leave-one-out check on its own examples against negatives and background tiles'),
   created_at: z.string(),
   probe_negatives: z

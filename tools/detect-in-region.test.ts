@@ -8,7 +8,7 @@ import type { Store } from '../pipeline/index/store.js';
 import { detectionRows } from '../pipeline/prototypes/tables.js';
 import type { GeneratedScene } from '../pipeline/synth/generate-scene.js';
 import { addPrototypeInput, addPrototypeTool } from './add-prototype.js';
-import { detectInRegionInput, detectInRegionOutput, detectInRegionTool } from './detect-in-region.js';
+import { DEFAULT_THRESHOLD, detectInRegionInput, detectInRegionOutput, detectInRegionTool } from './detect-in-region.js';
 import { listPrototypesInput, listPrototypesTool } from './list-prototypes.js';
 import { getTileImageInput, getTileImageTool } from './get-tile-image.js';
 import { searchTilesInput, searchTilesTool } from './search-tiles.js';
@@ -32,7 +32,7 @@ describe('detect_in_region', () => {
   it('finds aircraft by text: boxes on real aircraft, WGS84 polygons, citations, counts, stored detections', async () => {
     const aircraft = scene.objects.filter((o) => o.class === 'aircraft');
     expect(aircraft.length).toBeGreaterThan(2);
-    const out = await detect({ image_id: image.image_id, queries: [{ text: 'aircraft' }], threshold: 0.3 });
+    const out = await detect({ image_id: image.image_id, queries: [{ text: 'aircraft' }], threshold: DEFAULT_THRESHOLD });
     const found = aircraft.filter((o) => out.features.some((f) => boxIou(f.properties.pixel_box, gtBox(o)) >= 0.5));
     expect(found.length / aircraft.length).toBeGreaterThanOrEqual(0.5);
     expect(out.counts.aircraft).toBe(out.features.length);
@@ -50,21 +50,21 @@ describe('detect_in_region', () => {
     const yellow = countYellow(px.data, px.info.channels);
     expect(yellow).toBeGreaterThan(20);
     // Same call again: same ids, no duplicate rows.
-    const again = await detect({ image_id: image.image_id, queries: [{ text: 'aircraft' }], threshold: 0.3 });
+    const again = await detect({ image_id: image.image_id, queries: [{ text: 'aircraft' }], threshold: DEFAULT_THRESHOLD });
     expect(again.features.map((x) => x.properties.detection_id)).toEqual(out.features.map((x) => x.properties.detection_id));
   });
 
   it('a WGS84 bbox selects the image and window; a polygon keeps only detections inside it', async () => {
     const [minLon, minLat, maxLon, maxLat] = [image.min_lon!, image.min_lat!, image.max_lon!, image.max_lat!];
     const west: [number, number, number, number] = [minLon, minLat, (minLon + maxLon) / 2, maxLat];
-    const out = await detect({ bbox: west, queries: [{ text: 'vehicle' }, { text: 'ship' }], threshold: 0.3 });
+    const out = await detect({ bbox: west, queries: [{ text: 'vehicle' }, { text: 'ship' }], threshold: DEFAULT_THRESHOLD });
     expect(out.images).toEqual([image.image_id]);
     expect(out.pixels).toBeLessThan(image.width * image.height * 0.6);
     for (const f of out.features) expect(f.properties.lon!).toBeLessThanOrEqual(west[2] + 1e-3);
     expect(Object.keys(out.counts).sort()).toEqual(['ship', 'vehicle']);
     // Triangle: the west edge and the middle of the east edge.
     const tri: [number, number][] = [[minLon, minLat], [maxLon, (minLat + maxLat) / 2], [minLon, maxLat], [minLon, minLat]];
-    const inTri = await detect({ polygon: { type: 'Polygon', coordinates: [tri] }, queries: [{ text: 'vehicle' }], threshold: 0.3 });
+    const inTri = await detect({ polygon: { type: 'Polygon', coordinates: [tri] }, queries: [{ text: 'vehicle' }], threshold: DEFAULT_THRESHOLD });
     for (const f of inTri.features) {
       const { lon, lat } = f.properties as { lon: number; lat: number };
       const half = ((maxLat - minLat) / 2) * (1 - (lon - minLon) / (maxLon - minLon));

@@ -1,13 +1,10 @@
 import { z } from 'zod';
-import { detectInRegion } from '../pipeline/detect/detect-region.js';
+import { detectInRegion, PROTOTYPE_DEFAULT_THRESHOLD, TEXT_DEFAULT_THRESHOLD } from '../pipeline/detect/detect-region.js';
 import type { ToolDefinition } from './tool.js';
 
-/**
- * Default score threshold. Chosen by F1 on tuning scenes (seeds 43001–43002, not the
- * benchmark's) with geoscout-objectness 1.1.0 (calibrated): at 0.3 F1 is ship 0.63,
- * aircraft 0.89, vehicle 0.80 (0.25: 0.63 / 0.87 / 0.83; 0.35: 0.67 / 0.89 / 0.65).
- */
-export const DEFAULT_THRESHOLD = 0.3;
+/** Default threshold of text queries (see detect-region.ts); prototypes default to {@link PROTOTYPE_DEFAULT_THRESHOLD}. */
+export const DEFAULT_THRESHOLD = TEXT_DEFAULT_THRESHOLD;
+export { PROTOTYPE_DEFAULT_THRESHOLD };
 
 const QuerySchema = z.union([
   z.object({ text: z.string().min(1).describe('what to find, e.g. "aircraft", "container ship"') }).strict(),
@@ -22,7 +19,7 @@ export const detectInRegionInput = z
     bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]).optional().describe('WGS84 [minLon, minLat, maxLon, maxLat]'),
     polygon: z.object({ type: z.literal('Polygon'), coordinates: z.array(z.array(z.tuple([z.number(), z.number()]))).min(1) }).optional().describe('WGS84 GeoJSON polygon (lon, lat)'),
     queries: z.array(QuerySchema).min(1).max(8).describe('free-text and/or prototype queries'),
-    threshold: z.number().min(0).max(1).default(DEFAULT_THRESHOLD).describe('minimum score (0–1): query probability × objectness; the default 0.3 maximised F1 summed over ship/aircraft/vehicle on tuning scenes; prototypes with a fitted probe use their own'),
+    threshold: z.number().min(0).max(1).optional().describe('minimum score (0–1) for every query without a stored threshold. Default: 0.6 for text (the calibrated chance that a box is right: query probability × objectness, Platt-scaled; 0.6 maximised F1 summed over ship/aircraft/vehicle on tuning scenes), 0.3 for prototypes; prototypes with a fitted probe use their own'),
     max_detections: z.number().int().min(1).max(2000).default(200),
     model: z.string().optional().describe('model id or id@version (default: the active model)'),
   })
@@ -78,7 +75,7 @@ export const detectInRegionTool: ToolDefinition<typeof detectInRegionInput, type
         ...(input.polygon ? { polygon: input.polygon as never } : {}),
       },
       input.queries,
-      { threshold: input.threshold, maxDetections: input.max_detections, ...(ctx.proposer ? { proposer: await ctx.proposer() } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}) },
+      { ...(input.threshold !== undefined ? { threshold: input.threshold } : {}), maxDetections: input.max_detections, ...(ctx.proposer ? { proposer: await ctx.proposer() } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}) },
     );
     return { type: 'FeatureCollection', ...res, model_version: enc.modelVersion };
   },

@@ -38,9 +38,26 @@ export interface DetectionFeature {
   };
 }
 
+/**
+ * Default score threshold, on the calibrated scale (a text detection's score is the chance
+ * it is right: scorer.ts, TEXT_CALIBRATION). Chosen by F1 on tuning scenes (seeds
+ * 43001–43002, not the benchmark's) with objectness 1.2.0, box voting and the detection
+ * logit scales: at 0.6 (raw 0.15) F1 is ship 0.73, aircraft 0.87, vehicle 0.87 (raw 0.12:
+ * 0.71 / 0.72 / 0.88; raw 0.2: 0.64 / 0.81 / 0.82); on 43001–43004 the same optimum.
+ */
+export const TEXT_DEFAULT_THRESHOLD = 0.6;
+
+/**
+ * Default threshold of a prototype query without a stored one: its probe (or fused-vector
+ * softmax) × nearest-example factor × objectness is not Platt-calibrated like text; 0.3 is
+ * the default it was measured at (bench:detect-quality, turbine rows).
+ */
+export const PROTOTYPE_DEFAULT_THRESHOLD = 0.3;
+
 /** Options of {@link detectInRegion}. */
 export interface DetectRegionOptions extends Pick<DetectWindowOptions, 'signal' | 'onProgress' | 'timings' | 'chunk' | 'proposer'> {
-  threshold: number;
+  /** For every query without a stored threshold; default per kind (text / prototype). */
+  threshold?: number;
   maxDetections: number;
   /** Pixels over all images of one call (default 16384²). */
   maxRegionPixels?: number;
@@ -65,7 +82,7 @@ export async function detectInRegion(
     else if (q.text?.trim()) dq.push({ label: q.text.trim(), text: q.text.trim() });
     else throw new GeoscoutError('INVALID_INPUT', 'A query is empty: give {"text": "what to find"} or {"prototype": "<name>"}.');
   }
-  const prepared = await prepareQueries(enc, dq, opts.signal);
+  const prepared = (await prepareQueries(enc, dq, opts.signal)).map((q) => (q.threshold != null ? q : { ...q, threshold: opts.threshold ?? (q.vector ? PROTOTYPE_DEFAULT_THRESHOLD : TEXT_DEFAULT_THRESHOLD) }));
   const targets = await regionTargets(store, region);
   const pixels = targets.reduce((s, t) => s + t.window.width * t.window.height, 0);
   const max = opts.maxRegionPixels ?? 16384 * 16384;
@@ -81,7 +98,7 @@ export async function detectInRegion(
     try {
       const dets = await detectInWindow(raster, rec.gsd_m, window, prepared, enc, {
         stretch: rec.stretch as Stretch,
-        threshold: opts.threshold,
+        threshold: opts.threshold ?? TEXT_DEFAULT_THRESHOLD,
         maxRegionPixels: max,
         ...(opts.chunk ? { chunk: opts.chunk } : {}),
         ...(opts.proposer ? { proposer: opts.proposer } : {}),

@@ -7,7 +7,7 @@ import type { PixelBox } from '../search/refine-box.js';
 import { exemplarFactor } from './exemplars.js';
 import { boxIou, DEFAULT_SIZE_PRIOR, type SizePrior } from './proposals.js';
 import { saliencyProposer, type Proposer } from './proposer.js';
-import { logitScaleOf, rows, scoreCrop, type PreparedQuery } from './scorer.js';
+import { calibrateTextScore, detectionLogitScales, rows, scoreCrop, type PreparedQuery } from './scorer.js';
 
 /** One scored box. */
 export interface RawDetection {
@@ -40,30 +40,6 @@ export interface DetectWindowOptions {
 }
 
 /**
- * Exponent of the proposer's objectness in a detection's score (score = class probability ×
- * objectness^this). Above 1 because the small encoder's class probability is the less
- * reliable factor: pieces of objects (a container stack on a deck, a boat's cabin) read as
- * the class almost as well as the whole, while objectness is calibrated per pass to say
- * "one whole object". Measured offline on proposal dumps of 28 held-out scenes in three
- * sets (41001–41012, 43001–43004, 45001–45012), ship AP50 rose 0.03–0.06 on each set with
- * box voting, vehicle 0.01, aircraft within ±0.01; 2 trades aircraft for ship, 1.5 does not
- * (README, detection).
- * Prototypes keep exponent 1 ({@link objectnessExponent}).
- */
-export const OBJECTNESS_EXPONENT = 1.5;
-
-/**
- * The objectness exponent for a query: {@link OBJECTNESS_EXPONENT} for text, 1 for a
- * prototype. Prototypes exist for classes the objectness model never learned, which it
- * proposes weakly (a held-out turbine is often only a saliency blob, objectness 0.15);
- * leaning harder on objectness would bury exactly those (5-shot turbine AP50 on 12 scenes
- * fell from 0.68 to 0.63 with 1.5).
- */
-export function objectnessExponent(q: PreparedQuery): number {
-  return q.exemplars || q.probe ? 1 : OBJECTNESS_EXPONENT;
-}
-
-/**
  * Same-label boxes that overlap a kept box at least this much vote on its coordinates
  * (box voting, Gidaris & Komodakis 2015): the kept box becomes their score-weighted mean.
  * The proposer offers one object at several passes and offsets; the best-scoring box is
@@ -72,7 +48,7 @@ export function objectnessExponent(q: PreparedQuery): number {
  */
 export const VOTE_IOU = 0.4;
 
-/** Boxes scoring at least this (or the query's threshold, if lower) take part in voting. */
+/** Boxes whose raw score is at least this (or that pass the query's threshold) take part in voting. */
 const VOTE_FLOOR = 0.05;
 
 /** Crop side bounds in metres: the ground extent the encoder saw in training chips. */
@@ -95,7 +71,7 @@ export async function detectInWindow(raster: Raster, gsdM: number | null, win: P
   const prior = opts.sizePrior ?? DEFAULT_SIZE_PRIOR;
   const chunk = opts.chunk ?? 2048;
   const pad = Math.min(chunk / 2, Math.ceil(Math.max(prior.maxM, CROP_MAX_M) / 2 / gsd));
-  const logitScale = logitScaleOf(enc);
+  const scales = detectionLogitScales(enc);
   const found: RawDetection[] = [];
   const voters: Voter[] = [];
   const cores = chunksOf(win, chunk);
@@ -122,10 +98,13 @@ export async function detectInWindow(raster: Raster, gsdM: number | null, win: P
           // like the class but are not detections of their own. A prototype also weighs how
           // near the crop is to its nearest example, in look and in metres.
           const near = q.exemplars ? exemplarFactor(q.exemplars, vecs[i]!, gsdM == null ? null : Math.max(p.width, p.height) * gsdM) : 1;
-          const score = scoreCrop(q, vecs[i]!, logitScale) * near * p.objectness ** objectnessExponent(q);
+          const raw = scoreCrop(q, vecs[i]!, scales.plain, scales.context) * near * p.objectness;
+          // Text scores are Platt-calibrated (scorer.ts); a prototype's probe is its own calibration.
+          const score = q.exemplars || q.probe ? raw : calibrateTextScore(raw);
           const thr = q.threshold ?? opts.threshold;
           const box = { x: p.x, y: p.y, width: p.width, height: p.height };
-          if (score >= Math.min(thr, VOTE_FLOOR)) voters.push({ label: q.label, score, box });
+          // Votes weigh raw scores (as measured); the calibration's steepness would leave one voter.
+          if (raw >= VOTE_FLOOR || score >= thr) voters.push({ label: q.label, score: raw, box });
           if (score >= thr) found.push({ label: q.label, score, box, vector: vecs[i]! });
         }
       }

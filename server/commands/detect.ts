@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { createToolContext } from '../../tools/context.js';
-import { DEFAULT_THRESHOLD, detectInRegionInput, detectInRegionTool } from '../../tools/detect-in-region.js';
+import { DEFAULT_THRESHOLD, detectInRegionInput, detectInRegionTool, PROTOTYPE_DEFAULT_THRESHOLD } from '../../tools/detect-in-region.js';
 import { action, parseNumberList } from '../cli-context.js';
 import { progressBar } from '../progress.js';
 
@@ -14,20 +14,20 @@ export function detectCommand(): Command {
     .option('-p, --prototype <name...>', 'prototype queries')
     .option('--window <x,y,w,h>', 'pixel window of the image')
     .option('--bbox <minLon,minLat,maxLon,maxLat>', 'WGS84 area')
-    .option('--threshold <t>', 'minimum calibrated score 0–1', (v) => parseNumberList(v, 1, '--threshold')[0], DEFAULT_THRESHOLD)
+    .option('--threshold <t>', `minimum score 0–1 (default ${DEFAULT_THRESHOLD} for text, the calibrated chance a box is right; ${PROTOTYPE_DEFAULT_THRESHOLD} for prototypes)`, (v) => parseNumberList(v, 1, '--threshold')[0])
     .option('--max <n>', 'maximum detections', (v) => parseNumberList(v, 1, '--max')[0], 200)
     .option('--model <model>', 'model id or id@version')
     .option('--geojson <file>', 'write the FeatureCollection to a file')
     .option('--json', 'print the structured result')
     .action(
-      action(async (ctx, imageId: string | undefined, o: { query?: string[]; prototype?: string[]; window?: string; bbox?: string; threshold: number; max: number; model?: string; geojson?: string; json?: boolean }) => {
+      action(async (ctx, imageId: string | undefined, o: { query?: string[]; prototype?: string[]; window?: string; bbox?: string; threshold?: number; max: number; model?: string; geojson?: string; json?: boolean }) => {
         const win = o.window ? parseNumberList(o.window, 4, '--window') : null;
         const input = detectInRegionInput.parse({
           ...(imageId ? { image_id: imageId } : {}),
           ...(win ? { window: { x: win[0], y: win[1], width: win[2], height: win[3] } } : {}),
           ...(o.bbox ? { bbox: parseNumberList(o.bbox, 4, '--bbox') } : {}),
           queries: [...(o.query ?? []).map((text) => ({ text })), ...(o.prototype ?? []).map((prototype) => ({ prototype }))],
-          threshold: o.threshold,
+          ...(o.threshold !== undefined ? { threshold: o.threshold } : {}),
           max_detections: o.max,
           ...(o.model ? { model: o.model } : {}),
         });
