@@ -214,9 +214,10 @@ export function logitScaleOf(enc: ClipEncoder): number {
  * 128 captions; over ~20 prompts it saturates, so a crop a little nearer "a ship" than
  * anything else scores ~1 whatever the margin, and the product with objectness ranks badly.
  * Measured for geoscout-mini on proposal dumps of 28 held-out scenes in three sets (41001–
- * 41012, 43001–43004, 45001–45012), AP50 with factors 1 → 0.25: ship 0.75 → 0.84,
- * 0.69 → 0.78, 0.67 → 0.79; aircraft +0.01 to +0.03; vehicle +0.02 to +0.04. The plateau
- * spans 0.2–0.3; 0.1 and 0.5 are worse. Another model may want another factor.
+ * 41012, 43001–43004, 45001–45012), AP50 at factor 1 → 0.25 alone: ship 0.75 → 0.79,
+ * 0.69 → 0.75, 0.67 → 0.73; with box voting too 0.83 / 0.77 / 0.77, aircraft +0.00 to
+ * +0.02, vehicle +0.02 to +0.04. The plateau spans 0.2–0.3; 0.1 and 0.5 are worse. Another
+ * model may want another factor.
  */
 export const DETECTION_SCALE_FACTOR = 0.25;
 
