@@ -9,7 +9,7 @@ import { upsertDetections, type DetectionRow } from '../prototypes/tables.js';
 import type { BBox, Georef, GeoJsonPolygon, PixelWindow } from '../raster/georef.js';
 import type { Stretch } from '../raster/stretch.js';
 import { detectInWindow, nms, type DetectWindowOptions } from './detect-window.js';
-import { prepareQueries, type DetectQuery } from './scorer.js';
+import { isPrototypeQuery, prepareQueries, type DetectQuery } from './scorer.js';
 
 /** Where to look: an image (whole, or a pixel window), or a WGS84 area over every intersecting image. */
 export interface RegionSpec {
@@ -82,7 +82,7 @@ export async function detectInRegion(
     else if (q.text?.trim()) dq.push({ label: q.text.trim(), text: q.text.trim() });
     else throw new GeoscoutError('INVALID_INPUT', 'A query is empty: give {"text": "what to find"} or {"prototype": "<name>"}.');
   }
-  const prepared = (await prepareQueries(enc, dq, opts.signal)).map((q) => (q.threshold != null ? q : { ...q, threshold: opts.threshold ?? (q.vector ? PROTOTYPE_DEFAULT_THRESHOLD : TEXT_DEFAULT_THRESHOLD) }));
+  const prepared = (await prepareQueries(enc, dq, opts.signal)).map((q) => (q.threshold != null ? q : { ...q, threshold: opts.threshold ?? (isPrototypeQuery(q) ? PROTOTYPE_DEFAULT_THRESHOLD : TEXT_DEFAULT_THRESHOLD) }));
   const targets = await regionTargets(store, region);
   const pixels = targets.reduce((s, t) => s + t.window.width * t.window.height, 0);
   const max = opts.maxRegionPixels ?? 16384 * 16384;

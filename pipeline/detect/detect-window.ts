@@ -7,7 +7,7 @@ import type { PixelBox } from '../search/refine-box.js';
 import { exemplarFactor } from './exemplars.js';
 import { boxIou, DEFAULT_SIZE_PRIOR, type SizePrior } from './proposals.js';
 import { saliencyProposer, type Proposer } from './proposer.js';
-import { calibrateTextScore, detectionLogitScales, rows, scoreCrop, type PreparedQuery } from './scorer.js';
+import { calibrateTextScore, detectionLogitScales, isPrototypeQuery, rows, scoreCrop, type PreparedQuery } from './scorer.js';
 
 /** One scored box. */
 export interface RawDetection {
@@ -100,7 +100,7 @@ export async function detectInWindow(raster: Raster, gsdM: number | null, win: P
           const near = q.exemplars ? exemplarFactor(q.exemplars, vecs[i]!, gsdM == null ? null : Math.max(p.width, p.height) * gsdM) : 1;
           const raw = scoreCrop(q, vecs[i]!, scales.plain, scales.context) * near * p.objectness;
           // Text scores are Platt-calibrated (scorer.ts); a prototype's probe is its own calibration.
-          const score = q.exemplars || q.probe ? raw : calibrateTextScore(raw);
+          const score = isPrototypeQuery(q) ? raw : calibrateTextScore(raw);
           const thr = q.threshold ?? opts.threshold;
           const box = { x: p.x, y: p.y, width: p.width, height: p.height };
           // Votes weigh raw scores (as measured); the calibration's steepness would leave one voter.

@@ -17,6 +17,15 @@ export interface DetectQuery {
 }
 
 /**
+ * Whether a query is a prototype's (it carries the prototype's fused vector) rather than
+ * plain text: prototypes are scored without the text calibration and get their own default
+ * threshold.
+ */
+export function isPrototypeQuery(q: DetectQuery): boolean {
+  return q.vector !== undefined;
+}
+
+/**
  * Background prompts: what most of any scene is. They compete with the query so a vague
  * query does not fire on water, fields or tarmac (open-vocabulary calibration).
  */
