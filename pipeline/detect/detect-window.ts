@@ -7,7 +7,9 @@ import type { PixelBox } from '../search/refine-box.js';
 import { exemplarFactor } from './exemplars.js';
 import { boxIou, DEFAULT_SIZE_PRIOR, type SizePrior } from './proposals.js';
 import { saliencyProposer, type Proposer } from './proposer.js';
-import { calibrateTextScore, detectionLogitScales, isPrototypeQuery, rows, scoreCrop, type PreparedQuery } from './scorer.js';
+import { calibrateTextScore, detectionLogitScales, isPrototypeQuery, scoreCrop, type PreparedQuery } from './scorer.js';
+import { rows } from './vectors.js';
+import { sizePriorFactor } from './vocabulary.js';
 
 /** One scored box. */
 export interface RawDetection {
@@ -96,9 +98,12 @@ export async function detectInWindow(raster: Raster, gsdM: number | null, win: P
           // What the query says about the crop, times how sure the proposer is that the box
           // is one whole object: fragments and multi-object blobs sit in crops that look
           // like the class but are not detections of their own. A prototype also weighs how
-          // near the crop is to its nearest example, in look and in metres.
-          const near = q.exemplars ? exemplarFactor(q.exemplars, vecs[i]!, gsdM == null ? null : Math.max(p.width, p.height) * gsdM) : 1;
-          const raw = scoreCrop(q, vecs[i]!, scales.plain, scales.context) * near * p.objectness;
+          // near the crop is to its nearest example, in look and in metres; a text query that
+          // names a class weighs the box's size against the class's (vocabulary.ts).
+          const lengthM = gsdM == null ? null : Math.max(p.width, p.height) * gsdM;
+          const near = q.exemplars ? exemplarFactor(q.exemplars, vecs[i]!, lengthM) : 1;
+          const size = q.sizeRangeM && lengthM !== null ? sizePriorFactor(lengthM, q.sizeRangeM) : 1;
+          const raw = scoreCrop(q, vecs[i]!, scales.plain, scales.context) * near * size * p.objectness;
           // Text scores are Platt-calibrated (scorer.ts); a prototype's probe is its own calibration.
           const score = isPrototypeQuery(q) ? raw : calibrateTextScore(raw);
           const thr = q.threshold ?? opts.threshold;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EXEMPLAR_TAU, exemplarFactor, exemplarSimilarity, sizeTerm } from './exemplars.js';
-import { normalize } from './scorer.js';
+import { normalize } from './vectors.js';
 
 const unit = (...v: number[]) => normalize(Float32Array.from(v));
 

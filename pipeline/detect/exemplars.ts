@@ -1,4 +1,4 @@
-import { dot } from './scorer.js';
+import { dot } from './vectors.js';
 
 /**
  * A prototype's examples as detection sees them: unit embedding vectors and, where the

@@ -5,59 +5,11 @@ import { readModelDir } from '../models/model-dir.js';
 import { SHIPPED_MODELS_DIR } from '../models/registry.js';
 import { synthChips } from '../models/testing.js';
 import type { RgbImage } from '../raster/raster.js';
-import { BACKGROUND_PROMPTS, BACKGROUND_WORDS, canonicalPhrasings, CONTEXT_TEMPLATES, logitScaleOf, prepareQueries, rows, scoreCrop, settingEntries, synonymEntries, VOCABULARY_PROMPTS, VOCABULARY_WORDS } from './scorer.js';
+import { CONTEXT_TEMPLATES, logitScaleOf, prepareQueries, scoreCrop } from './scorer.js';
+import { dot, rows } from './vectors.js';
+import { BACKGROUND_PROMPTS } from './vocabulary.js';
 
 const unit = (i: number, d = 16) => Float32Array.from({ length: d }, (_, k) => (k === i ? 1 : 0));
-const vocab = VOCABULARY_PROMPTS.map((_, i) => unit(i));
-const idx = (prompt: string) => VOCABULARY_PROMPTS.indexOf(prompt);
-
-describe('synonymEntries', () => {
-  it('takes the entries a compound query names, whatever the text vectors say', () => {
-    // The query vector sits on "an aircraft" (as geoscout-mini's does for "a boat on land"):
-    // the noun still decides that "a ship" is the query and "an aircraft" a competitor.
-    expect([...synonymEntries('a boat on land', unit(idx('an aircraft')), vocab)]).toEqual([idx('a ship')]);
-    expect([...synonymEntries('An aircraft on a road', unit(idx('a car')), vocab)]).toEqual([idx('an aircraft')]);
-    expect([...synonymEntries('vehicles', unit(15), vocab)].sort()).toEqual([idx('a car'), idx('a truck')]);
-    expect([...synonymEntries('storage tanks', unit(15), vocab)]).toEqual([idx('a storage tank')]);
-    expect([...synonymEntries('a bus', unit(15), vocab)]).toEqual([idx('a truck')]);
-  });
-
-  it('falls back to text cosine when the query names no entry', () => {
-    const nearCar = unit(idx('a car')).map((v, k) => (k === 15 ? 0.3 : v));
-    expect([...synonymEntries('a sedan', nearCar, vocab)]).toEqual([idx('a car')]);
-    expect(synonymEntries('a wind turbine', unit(15), vocab).size).toBe(0);
-    expect(synonymEntries(undefined, unit(idx('a pier')), vocab)).toEqual(new Set([idx('a pier')]));
-  });
-
-  it('has one word list per vocabulary prompt', () => {
-    expect(VOCABULARY_WORDS).toHaveLength(VOCABULARY_PROMPTS.length);
-  });
-});
-
-describe('canonicalPhrasings', () => {
-  it("adds the vocabulary entry's own word for an unambiguous synonym, fixing the article", () => {
-    expect(canonicalPhrasings('a boat on land')).toEqual(['a boat on land', 'a ship on land']);
-    expect(canonicalPhrasings('an airliner')).toEqual(['an airliner', 'an aircraft']);
-    expect(canonicalPhrasings('a jet near boats')).toEqual(['a jet near boats', 'an aircraft near ships']);
-    expect(canonicalPhrasings('a bus')).toEqual(['a bus', 'a truck']);
-  });
-
-  it('leaves canonical words, words shared by several entries and unknown nouns alone', () => {
-    for (const p of ['a ship', 'an aircraft on a road', 'a vehicle', 'a storage tank', 'a hangar', 'a wind turbine']) expect(canonicalPhrasings(p)).toEqual([p]);
-  });
-});
-
-describe('settingEntries', () => {
-  const bgIdx = (p: string) => BACKGROUND_PROMPTS.findIndex((b) => b.startsWith(p));
-  it('drops the empty setting a query places its object in, and nothing for a plain query', () => {
-    expect([...settingEntries('an aircraft on a road')]).toEqual([bgIdx('An empty road')]);
-    expect([...settingEntries('a boat on land')]).toEqual([bgIdx('Open land')]);
-    expect(settingEntries('a ship').size).toBe(0);
-    // "out of the water" negates water: open water keeps competing.
-    expect(settingEntries('a vessel out of the water').size).toBe(0);
-    expect(BACKGROUND_WORDS).toHaveLength(BACKGROUND_PROMPTS.length);
-  });
-});
 
 describe('scoring with the shipped encoder', () => {
   it('a plain "ship" query finds ships out of the water through its unusual-context phrasings, and cars stay cars', async () => {
@@ -87,6 +39,25 @@ describe('scoring with the shipped encoder', () => {
       const aircraft = await vecs(synthChips(20001, (o) => o.class === 'aircraft' && !o.outOfContext, 6));
       const boatOnLand = mean(onLand.map((v) => scoreCrop(boat!, v, ls))), boatOnAircraft = mean(aircraft.map((v) => scoreCrop(boat!, v, ls)));
       expect(boatOnLand).toBeGreaterThan(boatOnAircraft);
+    } finally {
+      await enc.close();
+    }
+  });
+
+  it('a phrasing does not compete with the empty setting it names, and a text query carries its class size', async () => {
+    const dir = path.join(SHIPPED_MODELS_DIR, 'geoscout-mini');
+    const enc = await ClipEncoder.open(dir, await readModelDir(dir));
+    try {
+      const [aircraft, turbine, prototype] = await prepareQueries(enc, [{ label: 'a', text: 'aircraft' }, { label: 't', text: 'a wind turbine' }, { label: 'p', text: 'aircraft', vector: unit(0, enc.dim) }]);
+      const road = await enc.encodeTexts([BACKGROUND_PROMPTS.find((b) => b.includes('road'))!]);
+      const has = (cs: Float32Array[]) => cs.some((c) => dot(c, road) > 0.999);
+      // The plain query still competes with an empty road; "… on a public road" does not.
+      expect(has(aircraft!.competitors)).toBe(true);
+      expect(CONTEXT_TEMPLATES.map((t, k) => [t.includes('road'), has(aircraft!.variants![k]!.competitors)])).toEqual(CONTEXT_TEMPLATES.map((t) => [t.includes('road'), !t.includes('road')]));
+      expect(aircraft!.sizeRangeM).toEqual([11, 80]);
+      expect(turbine!.sizeRangeM).toBeUndefined();
+      // A prototype's examples carry its size.
+      expect(prototype!.sizeRangeM).toBeUndefined();
     } finally {
       await enc.close();
     }

@@ -1,5 +1,7 @@
 import type { ClipEncoder } from '../models/encoder.js';
 import type { Exemplars } from './exemplars.js';
+import { add, dot, meanOf, normalize, rows } from './vectors.js';
+import { BACKGROUND_PROMPTS, canonicalPhrasings, querySizeRange, settingEntries, synonymEntries, VOCABULARY_PROMPTS, withArticle } from './vocabulary.js';
 
 /** One thing to detect: a text, a prototype vector, or both (already fused by the caller). */
 export interface DetectQuery {
@@ -25,86 +27,6 @@ export function isPrototypeQuery(q: DetectQuery): boolean {
   return q.vector !== undefined;
 }
 
-/**
- * Background prompts: what most of any scene is. They compete with the query so a vague
- * query does not fire on water, fields or tarmac (open-vocabulary calibration).
- */
-export const BACKGROUND_PROMPTS = [
-  'Open water with small waves.', 'Farmland.', 'Open land with sparse vegetation.', 'A coastline with a beach.',
-  'An empty road through open country.', 'An empty stretch of runway.', 'Trees and shrubs seen from above.', 'A paved apron, empty.',
-];
-
-/**
- * Words naming the setting of each background prompt (same order as
- * {@link BACKGROUND_PROMPTS}). A query that places its object in that setting ("an
- * aircraft on a road", "a boat on land") describes the setting as part of itself, so the
- * empty setting is not its competitor: otherwise a light aircraft on a road loses to "an
- * empty road" (to a small encoder the crop is mostly road) and is never found. Open water
- * keeps competing whatever the words: "out of the water" names water to negate it.
- */
-export const BACKGROUND_WORDS: string[][] = [
-  [], ['farmland', 'field', 'farm'], ['land', 'ground', 'vegetation'], ['coastline', 'beach', 'coast', 'shore'],
-  ['road', 'street', 'highway', 'motorway'], ['runway', 'airstrip'], ['tree', 'forest', 'wood', 'shrub'], ['apron'],
-];
-
-/**
- * A small general vocabulary of things found in overhead scenes. Each entry competes with
- * the query unless the query names it (see {@link VOCABULARY_WORDS}), so "aircraft" is not
- * confused with "ship" while "airliner" still counts as aircraft.
- */
-export const VOCABULARY_PROMPTS = [
-  'an aircraft', 'a ship', 'a car', 'a truck', 'a building', 'a house', 'a storage tank', 'a warehouse', 'a pier', 'a parking lot',
-];
-
-/**
- * Words that name each vocabulary entry (same order as {@link VOCABULARY_PROMPTS}). Matched
- * on the query's words: a small text encoder's cosine is a poor synonym test for compound
- * queries ("a boat on land" sits closer to "an aircraft" than to "a ship" in geoscout-mini's
- * text space), while the analyst's noun says plainly which entry is the query itself.
- */
-export const VOCABULARY_WORDS: string[][] = [
-  ['aircraft', 'airplane', 'aeroplane', 'plane', 'jet', 'airliner', 'helicopter', 'fighter', 'bomber', 'airlifter'],
-  ['ship', 'boat', 'vessel', 'tanker', 'tug', 'barge', 'ferry', 'yacht', 'frigate', 'destroyer', 'warship', 'carrier', 'trawler', 'freighter'],
-  ['car', 'vehicle', 'automobile', 'van', 'suv', 'jeep'],
-  ['truck', 'lorry', 'bus', 'vehicle', 'trailer'],
-  ['building', 'house', 'warehouse', 'hangar', 'shed', 'factory'],
-  ['house', 'home', 'building', 'cottage'],
-  ['tank', 'silo', 'storage'],
-  ['warehouse', 'building', 'depot', 'hangar'],
-  ['pier', 'jetty', 'wharf', 'quay', 'dock'],
-  ['parking', 'carpark'],
-];
-
-/** Fallback synonym test when the query names no vocabulary entry: text cosine above this. */
-const SYNONYM_COSINE = 0.8;
-
-/**
- * Indexes of the vocabulary entries that are the query itself and must not compete with it:
- * those whose words the query contains (singular or plural), else those whose text vector
- * is within {@link SYNONYM_COSINE} of the query's.
- */
-export function synonymEntries(text: string | undefined, queryVector: Float32Array, vocab: Float32Array[]): Set<number> {
-  const named = namedEntries(text, VOCABULARY_WORDS);
-  if (named.size) return named;
-  return new Set(vocab.flatMap((v, i) => (dot(v, queryVector) >= SYNONYM_COSINE ? [i] : [])));
-}
-
-/** Indexes of the background prompts whose setting the query names ({@link BACKGROUND_WORDS}). */
-export function settingEntries(text: string | undefined): Set<number> {
-  return namedEntries(text, BACKGROUND_WORDS);
-}
-
-/** Indexes of the word lists that share a word (singular or plural) with the text. */
-function namedEntries(text: string | undefined, lists: string[][]): Set<number> {
-  const words = wordsOf(text);
-  return new Set(lists.flatMap((ws, i) => (ws.some((w) => words.has(w)) ? [i] : [])));
-}
-
-/** The text's lower-case words, each also without a final plural "s" ("ships" → ship; "bus" stays too). */
-function wordsOf(text: string | undefined): Set<string> {
-  return new Set((text ?? '').toLowerCase().match(/[a-z]+/g)?.flatMap((w) => [w, w.replace(/(?<=[^s])s$/, '')]) ?? []);
-}
-
 /** Prompt templates averaged per text query (prompt ensembling, as in CLIP). */
 const TEMPLATES = ['{}', 'Overhead view of {}.', 'Satellite chip showing {}.'];
 
@@ -114,7 +36,9 @@ const TEMPLATES = ['{}', 'Overhead view of {}.', 'Satellite chip showing {}.'];
  * land, out of context"): to it a boat on a field is first of all a field, and the plain
  * "ship" loses to the background prompts there (AP and recall in README, detection).
  * Each phrasing competes with the same phrasing of every other vocabulary entry, so a car
- * on a road still reads as a car and not as "a ship on a public road".
+ * on a road still reads as a car and not as "a ship on a public road"; and, like a query
+ * that names its setting, not with the empty setting it names (an aircraft on a road lost
+ * to "an empty road": out-of-context aircraft recall 0/12 → 6/12 on 41001–41012).
  */
 export const CONTEXT_TEMPLATES = ['{} on a public road, out of context', '{} stranded on dry land, out of context', '{} on a transport trailer on land, out of context'];
 
@@ -130,6 +54,8 @@ export interface PreparedQuery extends DetectQuery {
   competitors: Float32Array[];
   /** Unusual-context phrasings of a text query ({@link CONTEXT_TEMPLATES}); the crop takes the best. */
   variants?: QueryPhrasing[];
+  /** Longest side in metres of what a text query names ({@link querySizeRange}); boxes outside it are down-weighted. */
+  sizeRangeM?: [number, number];
 }
 
 /** Encodes each query's text (prompt-ensembled), fuses it with a given vector, and picks its competitors. */
@@ -154,43 +80,21 @@ export async function prepareQueries(enc: ClipEncoder, queries: DetectQuery[], s
     const setting = settingEntries(q.text);
     const others = (vs: Float32Array[]) => vs.filter((_, i) => !same.has(i));
     const competitors = [...bg.filter((_, i) => !setting.has(i)), ...others(vocab)];
-    let variants: QueryPhrasing[] | undefined;
-    if (phrases.length && !q.vector) {
-      variants = await Promise.all(CONTEXT_TEMPLATES.map(async (tpl, k) => ({ vector: await encodeMean(fill(tpl)), competitors: [...competitors, ...others(vocabInContext[k]!)] })));
+    if (!phrases.length || q.vector) {
+      out.push({ ...q, queryVector: qv, competitors });
+      continue;
     }
-    out.push({ ...q, queryVector: qv, competitors, ...(variants ? { variants } : {}) });
+    const variants = await Promise.all(CONTEXT_TEMPLATES.map(async (tpl, k) => {
+      const phrasingSetting = new Set([...setting, ...settingEntries(tpl)]);
+      return { vector: await encodeMean(fill(tpl)), competitors: [...bg.filter((_, i) => !phrasingSetting.has(i)), ...others(vocab), ...others(vocabInContext[k]!)] };
+    }));
+    // Prototypes carry their own size evidence (their examples' boxes, exemplars.ts).
+    const sizeRangeM = querySizeRange(q.text);
+    out.push({ ...q, queryVector: qv, competitors, variants, ...(sizeRangeM ? { sizeRangeM } : {}) });
   }
   return out;
 }
 
-/**
- * The phrase, plus the phrase with each synonym of one vocabulary entry replaced by the
- * entry's own word ("a boat on land" → also "a ship on land"); the query's vector is the
- * mean of both. A small encoder knows a noun only as well as its captions used it: to
- * geoscout-mini "a boat" sits nearer aircraft than ships, so a stranded boat lost to
- * aircraft on an apron. Words shared by several entries ("vehicle", "building") and
- * phrases that already use the entry's word are left as they are.
- */
-export function canonicalPhrasings(phrase: string): string[] {
-  const words = wordsOf(phrase);
-  let swapped = phrase;
-  for (const [i, entry] of VOCABULARY_WORDS.entries()) {
-    const canonical = entry[0]!;
-    if (words.has(canonical)) continue;
-    for (const w of entry.slice(1)) {
-      if (!words.has(w) || VOCABULARY_WORDS.some((ws, j) => j !== i && ws.includes(w))) continue;
-      swapped = swapped.replace(new RegExp(`\\b${w}(s?)\\b`, 'gi'), `${canonical}$1`);
-    }
-  }
-  if (swapped === phrase) return [phrase];
-  // "a aircraft" → "an aircraft" (and back) after a swap.
-  return [phrase, swapped.replace(/\b(a|an) (\w)/gi, (_, _a: string, c: string) => `${/[aeiou]/i.test(c) ? 'an' : 'a'} ${c}`)];
-}
-
-/** "ship" → "a ship"; phrases with an article or a plural are kept. */
-function withArticle(t: string): string {
-  return /^(a|an|the)\s/i.test(t) || /s$/i.test(t) ? t : `${/^[aeiou]/i.test(t) ? 'an' : 'a'} ${t}`;
-}
 
 /**
  * Score of one crop vector for a query, in [0, 1]: the softmax probability of the query
@@ -261,36 +165,6 @@ export function calibrateTextScore(raw: number): number {
   return sigmoid(TEXT_CALIBRATION.a * Math.log(p / (1 - p)) + TEXT_CALIBRATION.b);
 }
 
-/** Splits a packed [n × d] Float32Array into row views. */
-export function rows(packed: Float32Array, d: number): Float32Array[] {
-  const out: Float32Array[] = [];
-  for (let i = 0; i < packed.length / d; i++) out.push(packed.subarray(i * d, (i + 1) * d));
-  return out;
-}
-
-/** Dot product. */
-export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-}
-
-/** Unit-length copy. */
-export function normalize(v: Float32Array): Float32Array {
-  const n = Math.sqrt(dot(v, v)) || 1;
-  return v.map((x) => x / n);
-}
-
-/** Element-wise mean of vectors. */
-export function meanOf(vs: ArrayLike<number>[]): Float32Array {
-  const out = new Float32Array(vs[0]!.length);
-  for (const v of vs) for (let i = 0; i < v.length; i++) out[i]! += v[i]! / vs.length;
-  return out;
-}
-
-function add(a: Float32Array, b: Float32Array): Float32Array {
-  return a.map((x, i) => x + b[i]!);
-}
 
 function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));

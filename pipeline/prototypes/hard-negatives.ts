@@ -3,7 +3,7 @@ import { openCatalogImage } from '../catalog/open-image.js';
 import { cropAround, squareAround } from '../detect/detect-window.js';
 import { boxIou } from '../detect/proposals.js';
 import type { Proposer } from '../detect/proposer.js';
-import { dot, meanOf, normalize } from '../detect/scorer.js';
+import { dot, meanOf, normalize } from '../detect/vectors.js';
 import type { Store } from '../index/store.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import type { Stretch } from '../raster/stretch.js';

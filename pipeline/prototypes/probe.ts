@@ -1,4 +1,4 @@
-import { dot } from '../detect/scorer.js';
+import { dot } from '../detect/vectors.js';
 
 /** A linear probe over embeddings: score = sigmoid(w·x + b). */
 export interface Probe {

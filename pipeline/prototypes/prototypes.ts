@@ -1,7 +1,8 @@
 import { GeoscoutError } from '../../core/errors.js';
 import { getImage } from '../catalog/catalog.js';
 import type { Exemplars } from '../detect/exemplars.js';
-import { meanOf, normalize, prepareQueries, type DetectQuery } from '../detect/scorer.js';
+import { prepareQueries, type DetectQuery } from '../detect/scorer.js';
+import { meanOf, normalize } from '../detect/vectors.js';
 import type { Proposer } from '../detect/proposer.js';
 import type { Store } from '../index/store.js';
 import { sqlString } from '../index/store.js';

@@ -1,7 +1,7 @@
 import { cropAround } from '../detect/detect-window.js';
 import { saliencyProposer, type Proposer } from '../detect/proposer.js';
 import { exemplarSimilarity, type Exemplars } from '../detect/exemplars.js';
-import { dot, rows } from '../detect/scorer.js';
+import { dot, rows } from '../detect/vectors.js';
 import type { Store } from '../index/store.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import type { Stretch } from '../raster/stretch.js';
