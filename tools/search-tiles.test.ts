@@ -57,6 +57,14 @@ describe('search_tiles', () => {
     expect(found).toBe(planes.length);
   });
 
+  it('a text that names a class boxes things of its size: a car, not the parking lot around it', async () => {
+    // Measured on this scene: without the size prior 9 of the 10 best boxes were 44–78 m
+    // (whole parking lots); cars are 4.5–5.5 m (DOMAIN.md) and the prior fades by 1.5× beyond.
+    const out = await search({ text: 'a car', limit: 10 });
+    expect(out.hits).toHaveLength(10);
+    for (const h of out.hits) expect(Math.max(h.best_box!.width, h.best_box!.height) * 0.5).toBeLessThan(5.5 * 1.5);
+  });
+
   it('filters by area and time', async () => {
     // Patch rerank only: filters are what this test is about, object rerank costs seconds.
     const fast = { text: 'a ship', rerank: 'patches' };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { queryVector, type ImageRef } from '../pipeline/search/query-vector.js';
 import { searchTiles, type TileFilter } from '../pipeline/search/tile-search.js';
 import { prototypeQuery } from '../pipeline/prototypes/prototypes.js';
+import { querySizeRange } from '../pipeline/detect/vocabulary.js';
 import type { ToolDefinition } from './tool.js';
 
 const ImageRefSchema = z.union([
@@ -90,6 +91,7 @@ export const searchTilesTool: ToolDefinition<typeof searchTilesInput, typeof sea
       },
       enc, store, ctx.config.allowedRoots, ctx.signal,
     );
+    const sizeRangeM = input.prototype ? null : querySizeRange(input.text);
     const filter: TileFilter = {
       ...(input.bbox ? { bbox: input.bbox } : {}),
       ...(input.from ? { from: new Date(input.from) } : {}),
@@ -102,6 +104,8 @@ export const searchTilesTool: ToolDefinition<typeof searchTilesInput, typeof sea
       rerank: input.rerank,
       ...(input.rerank === 'objects' && ctx.proposer ? { proposer: await ctx.proposer() } : {}),
       ...(proto?.exemplars ? { exemplars: proto.exemplars } : {}),
+      // A text that names a class ("a vehicle") also says how big a box of it can be.
+      ...(sizeRangeM ? { sizeRangeM } : {}),
     }) };
   },
   render(out) {

@@ -2,6 +2,7 @@ import { cropAround } from '../detect/detect-window.js';
 import { saliencyProposer, type Proposer } from '../detect/proposer.js';
 import { exemplarSimilarity, type Exemplars } from '../detect/exemplars.js';
 import { dot, rows } from '../detect/vectors.js';
+import { sizePriorFactor } from '../detect/vocabulary.js';
 import type { Store } from '../index/store.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import type { Stretch } from '../raster/stretch.js';
@@ -12,6 +13,19 @@ const OBJECT_WEIGHT = 0.6;
 
 /** Cosine taken off a proposal per unit of doubt (1 − objectness). */
 const OBJECTNESS_PENALTY = 0.4;
+
+/** Cosine taken off a proposal per unit of size doubt (1 − the size prior of vocabulary.ts). */
+const SIZE_PENALTY = 0.4;
+
+/** Options of {@link objectRerank}. */
+export interface ObjectRerankOptions {
+  /** Proposals (default: saliency blobs). */
+  proposer?: Proposer;
+  /** A prototype's examples: a proposal is compared with the nearest one instead of the query vector. */
+  exemplars?: Exemplars;
+  /** Longest side in metres of what the query names: a box outside it is doubted (a 66 m box is no vehicle). */
+  sizeRangeM?: [number, number];
+}
 
 /**
  * Object-level rerank: inside each candidate tile, class-agnostic proposals (the same ones
@@ -25,7 +39,8 @@ const OBJECTNESS_PENALTY = 0.4;
  * instead of with the query vector, as detect_in_region does (a class with several looks
  * is not one direction: see exemplars.ts).
  */
-export async function objectRerank(store: Store, enc: ClipEncoder, q: Float32Array, hits: TileHit[], signal?: AbortSignal, proposer: Proposer = saliencyProposer, exemplars?: Exemplars): Promise<void> {
+export async function objectRerank(store: Store, enc: ClipEncoder, q: Float32Array, hits: TileHit[], signal?: AbortSignal, opts: ObjectRerankOptions = {}): Promise<void> {
+  const { proposer = saliencyProposer, exemplars, sizeRangeM } = opts;
   await forEachImage(store, hits, signal, async (rec, raster, list) => {
     const gsd = rec.gsd_m ?? 0.5;
     const margin = Math.round(96 / gsd);
@@ -47,9 +62,12 @@ export async function objectRerank(store: Store, enc: ClipEncoder, q: Float32Arr
         continue;
       }
       const { embeds } = await enc.encodeImages(props.map((p) => cropAround(rgb, area, p, gsd)), { patches: false, ...(signal ? { signal } : {}) });
-      // Similarity to the query, lowered for boxes the proposer doubts are whole objects.
-      const like = (v: Float32Array, i: number) => (exemplars ? exemplarSimilarity(exemplars, v, rec.gsd_m == null ? null : Math.max(props[i]!.width, props[i]!.height) * rec.gsd_m) : dot(v, q));
-      const sims = rows(embeds, enc.dim).map((v, i) => like(v, i) - OBJECTNESS_PENALTY * (1 - props[i]!.objectness));
+      // Similarity to the query, lowered for boxes the proposer doubts are whole objects and
+      // for boxes of the wrong size for what the query names.
+      const lengthM = (i: number) => (rec.gsd_m == null ? null : Math.max(props[i]!.width, props[i]!.height) * rec.gsd_m);
+      const like = (v: Float32Array, i: number) => (exemplars ? exemplarSimilarity(exemplars, v, lengthM(i)) : dot(v, q));
+      const sizeDoubt = (i: number) => (sizeRangeM && lengthM(i) !== null ? 1 - sizePriorFactor(lengthM(i)!, sizeRangeM) : 0);
+      const sims = rows(embeds, enc.dim).map((v, i) => like(v, i) - OBJECTNESS_PENALTY * (1 - props[i]!.objectness) - SIZE_PENALTY * sizeDoubt(i));
       let bi = 0;
       for (let i = 1; i < sims.length; i++) if (sims[i]! > sims[bi]!) bi = i;
       const p = props[bi]!;

@@ -57,6 +57,8 @@ export interface SearchOptions {
   exemplars?: Exemplars;
   /** Proposals for the object rerank (default: saliency blobs). */
   proposer?: Proposer;
+  /** Longest side in metres of what the query names (vocabulary.ts): the object rerank doubts boxes outside it. */
+  sizeRangeM?: [number, number];
 }
 
 /** Candidates fetched by the ANN stage per final hit, re-ranked with patch vectors. */
@@ -103,7 +105,7 @@ export async function searchTiles(store: Store, enc: ClipEncoder, q: Float32Arra
   hits.sort((a, b) => b.score - a.score);
   if (opts.rerank === 'objects') {
     const pool = hits.slice(0, Math.min(hits.length, Math.max(limit, Math.min(3 * limit, 30))));
-    await objectRerank(store, enc, q, pool, signal, opts.proposer, opts.exemplars);
+    await objectRerank(store, enc, q, pool, signal, opts);
     await tightenBoxes(store, pool.filter((h) => h.object_score === null), signal);
     pool.sort((a, b) => b.score - a.score);
     return pool.slice(0, limit);
