@@ -94,9 +94,10 @@ export async function prepareQueries(enc: ClipEncoder, queries: DetectQuery[], s
       out.push({ ...q, queryVector: qv, competitors });
       continue;
     }
+    const plain = qv;
     const variants = await Promise.all(CONTEXT_TEMPLATES.map(async (tpl, k) => {
       const phrasingSetting = new Set([...setting, ...settingEntries(tpl)]);
-      return { family: [await encodeMean(fill(tpl)), ...others(vocabInContext[k]!)], rest: [...bg.filter((_, i) => !phrasingSetting.has(i)), qv!, ...others(vocab)] };
+      return { family: [await encodeMean(fill(tpl)), ...others(vocabInContext[k]!)], rest: [...bg.filter((_, i) => !phrasingSetting.has(i)), plain, ...others(vocab)] };
     }));
     // Prototypes carry their own size evidence (their examples' boxes, exemplars.ts).
     const sizeRangeM = querySizeRange(q.text);
@@ -104,7 +105,6 @@ export async function prepareQueries(enc: ClipEncoder, queries: DetectQuery[], s
   }
   return out;
 }
-
 
 /**
  * Score of one crop vector for a query, in [0, 1]: the softmax probability of the query

@@ -66,7 +66,10 @@ export async function objectRerank(store: Store, enc: ClipEncoder, q: Float32Arr
       // for boxes of the wrong size for what the query names.
       const lengthM = (i: number) => (rec.gsd_m == null ? null : Math.max(props[i]!.width, props[i]!.height) * rec.gsd_m);
       const like = (v: Float32Array, i: number) => (exemplars ? exemplarSimilarity(exemplars, v, lengthM(i)) : dot(v, q));
-      const sizeDoubt = (i: number) => (sizeRangeM && lengthM(i) !== null ? 1 - sizePriorFactor(lengthM(i)!, sizeRangeM) : 0);
+      const sizeDoubt = (i: number) => {
+        const m = lengthM(i);
+        return sizeRangeM && m !== null ? 1 - sizePriorFactor(m, sizeRangeM) : 0;
+      };
       const sims = rows(embeds, enc.dim).map((v, i) => like(v, i) - OBJECTNESS_PENALTY * (1 - props[i]!.objectness) - SIZE_PENALTY * sizeDoubt(i));
       let bi = 0;
       for (let i = 1; i < sims.length; i++) if (sims[i]! > sims[bi]!) bi = i;
