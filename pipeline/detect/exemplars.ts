@@ -1,3 +1,4 @@
+import { logRangeFalloff } from './size-falloff.js';
 import { dot } from './vectors.js';
 
 /**
@@ -48,8 +49,7 @@ export function exemplarFactor(ex: Exemplars, v: Float32Array, longSideM: number
 /** 1 within {@link SIZE_TOLERANCE}× of the example's size, then a log-Gaussian fall-off. */
 export function sizeTerm(a: number | null, b: number | null): number {
   if (a == null || b == null || a <= 0 || b <= 0) return 1;
-  const excess = Math.max(0, Math.abs(Math.log(a / b)) - Math.log(SIZE_TOLERANCE));
-  return Math.exp(-(excess * excess) / (2 * SIZE_SIGMA * SIZE_SIGMA));
+  return logRangeFalloff(a, b / SIZE_TOLERANCE, b * SIZE_TOLERANCE, SIZE_SIGMA);
 }
 
 /**

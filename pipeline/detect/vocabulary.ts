@@ -1,3 +1,4 @@
+import { logRangeFalloff } from './size-falloff.js';
 import { dot } from './vectors.js';
 
 /**
@@ -73,20 +74,20 @@ export function querySizeRange(text: string | undefined): [number, number] | nul
 }
 
 /**
- * How far outside the size range a box's longest side may stray before it stops counting:
- * a factor 1.5 costs e⁻¹. Proposals are rarely exact (a wing in shadow, a wake, a rotated
- * object's axis-aligned box is up to 1.4× its length), so the prior is soft.
+ * How far outside the size range a box's longest side may stray before it stops counting,
+ * as the σ of a Gaussian in log size: a factor 1.5 costs e⁻¹. Proposals are rarely exact (a
+ * wing in shadow, a wake, a rotated object's axis-aligned box is up to 1.4× its length), so
+ * the prior is soft.
  */
-const SIZE_TOLERANCE = 1.5;
+const SIZE_PRIOR_SIGMA = Math.log(1.5) / Math.SQRT2;
 
 /**
  * Prior weight of a box whose longest side is `lengthM` metres for a class of `range`:
- * 1 inside the range, exp(−(ln r / ln {@link SIZE_TOLERANCE})²) at a ratio r outside it.
+ * 1 inside the range, exp(−(ln r / ln 1.5)²) at a ratio r outside it.
  * A 5 m car scores 0.02 for "aircraft" (11 m and up), a 9 m light aircraft 0.78.
  */
 export function sizePriorFactor(lengthM: number, range: [number, number]): number {
-  const r = lengthM < range[0] ? range[0] / lengthM : lengthM > range[1] ? lengthM / range[1] : 1;
-  return Math.exp(-((Math.log(r) / Math.log(SIZE_TOLERANCE)) ** 2));
+  return logRangeFalloff(lengthM, range[0], range[1], SIZE_PRIOR_SIGMA);
 }
 
 /** Fallback synonym test when the query names no vocabulary entry: text cosine above this. */
