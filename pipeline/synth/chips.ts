@@ -17,7 +17,7 @@ export interface ChipOptions {
   chipSize?: number;
   /** Chips with no object (water, runway, farmland, ...); default: a tenth of the object count, at least 6. */
   backgroundChips?: number;
-  /** At most this many chips per object type (default: no limit). */
+  /** At most this many chips per object type (default: no limit); out-of-context objects are rare by design and always kept. */
   maxPerType?: number;
 }
 
@@ -47,9 +47,11 @@ export async function generateChipPairs(scene: GeneratedScene | ScenePlan, outDi
   const lines: PairLine[] = [];
   const perType = new Map<string, number>();
   for (const o of plan.objects) {
-    const n = perType.get(o.type) ?? 0;
-    if (n >= (opts.maxPerType ?? Infinity)) continue;
-    perType.set(o.type, n + 1);
+    if (!o.outOfContext) {
+      const n = perType.get(o.type) ?? 0;
+      if (n >= (opts.maxPerType ?? Infinity)) continue;
+      perType.set(o.type, n + 1);
+    }
     const image = `chips/${prefix}-${o.id}.png`;
     await writeChip(plan, path.join(outDir, image), o.cx, o.cy, size);
     lines.push({ image, caption: chipCaption(o, plan.options.seed, plan.gsdM), class: o.class, type: o.type, object_id: o.id, out_of_context: o.outOfContext });

@@ -20,6 +20,8 @@ export interface DatasetOptions {
   chipSizes?: number[];
   /** Cap per object type, per scene and chip size, so cars and houses do not swamp rare types. */
   maxPerType?: number;
+  /** Ships on land and aircraft on roads per scene, each (default: the generator's own, about 1). */
+  outOfContextPerClass?: number;
   /** Object-free chips (water, runway, farmland, ...) per scene and chip size (default 10). */
   backgroundChips?: number;
   /** Classes whose chips are left out entirely (the model never sees their name or look in training). */
@@ -58,7 +60,7 @@ export async function buildTrainingSet(outDir: string, opts: DatasetOptions): Pr
   let done = 0;
   for (const seed of opts.seeds) {
     const gsdM = Math.round((g0 + ((hashInts(seed, 4242) % 1000) / 999) * (g1 - g0)) * 100) / 100;
-    const plan = planScene({ seed, width: size, height: size, gsdM });
+    const plan = planScene({ seed, width: size, height: size, gsdM, ...(opts.outOfContextPerClass === undefined ? {} : { outOfContextPerClass: opts.outOfContextPerClass }) });
     for (const chip of sizes) {
       throwIfAborted(opts.signal);
       const dir = path.join(outDir, opts.split, `seed${seed}-c${chip}`);

@@ -156,6 +156,18 @@ describe('generateScene', () => {
 });
 
 describe('generateChipPairs', () => {
+  it('keeps every out-of-context object when a training plan asks for many, past the per-type cap', async () => {
+    const plan = planScene({ seed: 12, width: 2048, height: 2048, outOfContextPerClass: 5 });
+    const odd = plan.objects.filter((o) => o.outOfContext);
+    expect(odd.filter((o) => o.class === 'ship' && o.context === 'land').length).toBe(5);
+    expect(odd.filter((o) => o.class === 'aircraft' && o.context === 'road').length).toBeGreaterThanOrEqual(3);
+    expect(planScene({ seed: 12, width: 2048, height: 2048 }).objects.filter((o) => o.outOfContext)).toHaveLength(2);
+    const res = await generateChipPairs(plan, path.join(dir, 'pairs-odd'), { chipSize: 64, backgroundChips: 0, maxPerType: 1 });
+    const lines = (await readFile(res.jsonlPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { out_of_context: boolean });
+    expect(lines.filter((l) => l.out_of_context)).toHaveLength(odd.length);
+    expect(() => planScene({ seed: 12, width: 256, height: 256, outOfContextPerClass: 1.5 })).toThrow(/whole number/);
+  });
+
   it('writes a PNG per object plus background chips, with varied captions', async () => {
     const plan = planScene({ seed: 11, width: 1536, height: 1536 });
     const out = path.join(dir, 'pairs');

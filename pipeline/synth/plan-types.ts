@@ -22,6 +22,12 @@ export interface SceneOptions {
   offNadirDeg?: number;
   sunElevationDeg?: number;
   sunAzimuthDeg?: number;
+  /**
+   * Ships placed on land and aircraft placed on roads, each (default 1 + ⌊km² / 30⌋ from
+   * 0.5 km² up, else 0). Raising it makes encoder training sets that show these rare
+   * out-of-context looks often enough to learn them, not just the setting.
+   */
+  outOfContextPerClass?: number;
 }
 
 /** Options with every default filled in. */

@@ -33,6 +33,8 @@ export function resolveOptions(o: SceneOptions): ResolvedSceneOptions {
   if (!(gsdM > 0.05 && gsdM <= 10)) throw bad(`gsdM must be between 0.05 and 10 metres, got ${gsdM}.`);
   const tileSize = o.tileSize ?? 512;
   if (tileSize % 16 !== 0 || tileSize < 16) throw bad(`tileSize must be a multiple of 16, got ${tileSize}.`);
+  const odd = o.outOfContextPerClass;
+  if (odd !== undefined && !(Number.isInteger(odd) && odd >= 0 && odd <= 1000)) throw bad(`outOfContextPerClass must be a whole number from 0 to 1000, got ${odd}.`);
   if (o.bits !== undefined && o.bits !== 8 && o.bits !== 16) throw bad(`bits must be 8 or 16, got ${String(o.bits)}.`);
   const rng = Rng.forStage(o.seed, 'options');
   const center = o.center ?? rng.pick(PLACES);
@@ -53,7 +55,13 @@ export function resolveOptions(o: SceneOptions): ResolvedSceneOptions {
     offNadirDeg: o.offNadirDeg ?? Math.round(rng.range(2, 22) * 10) / 10,
     sunElevationDeg: o.sunElevationDeg ?? Math.round(Math.max(12, sun.elevationDeg) * 10) / 10,
     sunAzimuthDeg: o.sunAzimuthDeg ?? Math.round(sun.azimuthDeg * 10) / 10,
+    outOfContextPerClass: o.outOfContextPerClass ?? defaultOutOfContext((o.width * o.height * gsdM * gsdM) / 1e6),
   };
+}
+
+/** One out-of-context ship and aircraft per 30 km², none in scenes under 0.5 km². */
+function defaultOutOfContext(areaKm2: number): number {
+  return areaKm2 >= 0.5 ? 1 + Math.floor(areaKm2 / 30) : 0;
 }
 
 /** Mid-morning local solar time (sun-synchronous orbits pass about 10:30) on a day from March to October 2024. */
@@ -85,11 +93,8 @@ export function planScene(options: SceneOptions): ScenePlan {
   layoutRoads(ctx, opts.seed);
   layoutWater(ctx, opts.seed, waterKm2(ctx));
   const odd = Rng.forStage(opts.seed, 'out-of-context');
-  if (ctx.areaKm2 >= 0.5) {
-    const n = 1 + Math.floor(ctx.areaKm2 / 30);
-    for (let i = 0; i < n; i++) placeShipOnLand(ctx, odd);
-    for (let i = 0; i < n; i++) placeAircraftOnRoad(ctx, odd);
-  }
+  for (let i = 0; i < opts.outOfContextPerClass; i++) placeShipOnLand(ctx, odd);
+  for (let i = 0; i < opts.outOfContextPerClass; i++) placeAircraftOnRoad(ctx, odd);
   layoutWindFarms(ctx, opts.seed);
   layoutTraffic(ctx, opts.seed);
   if (ctx.areaKm2 >= 0.2) ensureEveryClass(ctx, opts.seed);
