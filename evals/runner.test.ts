@@ -151,7 +151,9 @@ describe('a deliberately worse model version', () => {
     expect(cli.status, cli.stderr).toBe(1);
     expect(cli.stdout).toMatch(/REGRESSION vs .*mean_ranking_ap/);
     const worse = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as RunRecord;
-    expect(worse.model_version).toBe('geoscout-mini-scrambled@1.0.0');
+    // The scrambled copy keeps the shipped model's version under its own id.
+    const shipped = (JSON.parse(await readFile(path.join(SHIPPED_MODELS_DIR, 'geoscout-mini', 'geoscout-model.json'), 'utf8')) as { version: string }).version;
+    expect(worse.model_version).toBe(`geoscout-mini-scrambled@${shipped}`);
     expect(worse.comparison!.regressed).toBe(true);
     // Tool-independent tasks still pass: the check blames the model, not the harness.
     expect(worse.tasks.find((t) => t.id === 'scene.gsd')!.status).toBe('pass');

@@ -38,7 +38,8 @@ describe('detect_in_region', () => {
     expect(out.counts.aircraft).toBe(out.features.length);
     const f = out.features[0]!;
     expect(f.geometry!.coordinates[0]!.length).toBe(5);
-    expect(f.properties).toMatchObject({ image_id: image.image_id, acquired_at: '2024-06-03T10:30:00.000Z', model_version: 'geoscout-mini@1.0.0' });
+    expect(f.properties).toMatchObject({ image_id: image.image_id, acquired_at: '2024-06-03T10:30:00.000Z', model_version: (await ctx.encoder()).modelVersion });
+    expect(f.properties.model_version).toMatch(/^geoscout-mini@\d+\.\d+\.\d+$/);
     expect(Math.abs(f.properties.lon! - image.center_lon!)).toBeLessThan(0.05);
     expect((await detectionRows(store, [f.properties.detection_id]))[0]).toMatchObject({ query: 'aircraft', feedback: null });
     // The detection renders with its box drawn around it.
@@ -122,7 +123,7 @@ describe('prototypes', () => {
     expect(p.prototype.probe_negatives).toMatchObject({ given: 0, surrounding: expect.any(Number) });
     expect(p.prototype.probe_negatives!.surrounding).toBeGreaterThan(0);
     await expect(addProto({ name: 'empty' })).rejects.toThrow(/needs at least one example/);
-    const tileId = `${image.image_id}/geoscout-mini@1.0.0/L0/0_0_128`;
+    const tileId = `${image.image_id}/${(await ctx.encoder()).modelVersion}/L0/0_0_128`;
     await expect(addProto({ name: 'x', examples: [{ tile_id: tileId, box: { x: 200, y: 10, width: 10, height: 10 } }] })).rejects.toThrow(/outside tile/);
     await expect(addProto({ name: 'x', examples: [{ tile_id: 'garbage' }] })).rejects.toThrow(/not a tile id/);
     await expect(addProto({ name: 'x', examples: [{ detection_id: 'det_missing' }] })).rejects.toThrow(/No stored detection/);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../core/config.js';
@@ -12,7 +13,7 @@ import { Store } from '../index/store.js';
 import { tilesTableName } from '../index/tiles-table.js';
 import { JobRunner } from '../jobs/runner.js';
 import { signalWorker } from '../jobs/backend-local.js';
-import { ModelRegistry } from '../models/registry.js';
+import { ModelRegistry, SHIPPED_MODELS_DIR } from '../models/registry.js';
 import { generateScene, type GeneratedScene } from '../synth/generate-scene.js';
 import { searchMetrics, writeFeedbackRows, type Truth } from './testing.js';
 
@@ -20,6 +21,9 @@ import { searchMetrics, writeFeedbackRows, type Truth } from './testing.js';
 // the test teaches the class from a prototype and confirmed detections, end to end.
 const TRAIN_SEEDS = [40, 41, 42, 43, 44, 45];
 const EVAL_SEEDS = [46, 47, 48, 49];
+/** The shipped model retraining starts from, and the version its first child gets (next minor). */
+const BASE = `geoscout-mini@${(JSON.parse(readFileSync(path.join(SHIPPED_MODELS_DIR, 'geoscout-mini', 'geoscout-model.json'), 'utf8')) as { version: string }).version}`;
+const CHILD = BASE.replace(/\.(\d+)\.\d+$/, (_m, minor: string) => `.${Number(minor) + 1}.0`);
 const QUERY = 'a satellite image of a wind turbine';
 
 let tmp: Awaited<ReturnType<typeof makeTempDir>>;
@@ -107,7 +111,7 @@ function feedback() {
 describe('launch_retraining end to end (local backend)', () => {
   it('killing a training job mid-way leaves the active model and stored vectors untouched', async () => {
     const reg = new ModelRegistry(config.dataDir);
-    const before = { models: (await reg.list()).map((m) => `${m.modelVersion}:${m.active}`), tiles: await tileStats('geoscout-mini@1.0.0') };
+    const before = { models: (await reg.list()).map((m) => `${m.modelVersion}:${m.active}`), tiles: await tileStats(BASE) };
     const job = await withStore((_s, ctx) => launchRetrainingTool.handler(launchRetrainingInput.parse({ epochs: 50 }), ctx));
     // Wait until the trainer is running, then SIGKILL the worker's process group (worker + Python).
     for (let i = 0; ; i++) {
@@ -126,26 +130,26 @@ describe('launch_retraining end to end (local backend)', () => {
     expect(after.status).toBe('failed');
     expect(after.message).toMatch(/worker process \d+ is gone/);
     expect((await reg.list()).map((m) => `${m.modelVersion}:${m.active}`)).toEqual(before.models);
-    expect(await tileStats('geoscout-mini@1.0.0')).toEqual(before.tiles);
+    expect(await tileStats(BASE)).toEqual(before.tiles);
   }, 300_000);
 
   it('teaches a withheld class: trains, evaluates, registers, re-embeds, and search improves', async () => {
     const t0 = Date.now();
-    const base = await windSearch('geoscout-mini@1.0.0');
-    const parentTiles = await tileStats('geoscout-mini@1.0.0');
+    const base = await windSearch(BASE);
+    const parentTiles = await tileStats(BASE);
     const launched = await withStore((_s, ctx) => launchRetrainingTool.handler(launchRetrainingInput.parse({ reembed: true, activate: true }), ctx));
-    expect(launched.base_model).toBe('geoscout-mini@1.0.0');
+    expect(launched.base_model).toBe(BASE);
     const job = await waitJob(launched.job_id);
     const view = await withStore((_s, ctx) => getJobTool.handler(getJobInput.parse({ job_id: launched.job_id }), ctx));
     process.stderr.write(`\n${getJobTool.render(view)}\n`);
     expect(job.status, job.log_tail).toBe('succeeded');
     const res = job.result as { registered: string; reembed_job: string; decision: { registered: boolean; reasons: string[] }; dataset: { sha256: string } };
     expect(res.decision.registered).toBe(true);
-    expect(res.registered).toBe('geoscout-mini@1.1.0');
+    expect(res.registered).toBe(CHILD);
     expect(view.evaluation.some((r) => r.set === 'benchmark' && r.metric === 'AP wind_turbine')).toBe(true);
 
     // An evaluate job compares two registered versions with the same table (runs beside the re-embed).
-    const evalJob = await withStore(async (store) => (await JobRunner.open(config, store)).submit('evaluate', { model: 'geoscout-mini@1.1.0', against: 'geoscout-mini@1.0.0', benchmark_seeds: [9100, 9101] }));
+    const evalJob = await withStore(async (store) => (await JobRunner.open(config, store)).submit('evaluate', { model: CHILD, against: BASE, benchmark_seeds: [9100, 9101] }));
     const [reembed, evaluated] = await Promise.all([waitJob(res.reembed_job), waitJob(evalJob.id)]);
     expect(evaluated.status, evaluated.log_tail).toBe('succeeded');
     const benchRows = (rows: { set: string; metric: string; candidate: number | null }[]) => rows.filter((r) => r.set === 'benchmark').map((r) => [r.metric, r.candidate?.toFixed(1)]);
@@ -153,14 +157,14 @@ describe('launch_retraining end to end (local backend)', () => {
     expect(reembed.status, reembed.log_tail).toBe('succeeded');
     expect(reembed.result).toMatchObject({ activated: true, images: EVAL_SEEDS.length });
     const reg = new ModelRegistry(config.dataDir);
-    expect((await reg.list()).find((m) => m.active)?.modelVersion).toBe('geoscout-mini@1.1.0');
-    expect(await reg.lineage('geoscout-mini@1.1.0')).toMatchObject({ parent: 'geoscout-mini@1.0.0', data: { manifest_sha256: res.dataset.sha256 } });
+    expect((await reg.list()).find((m) => m.active)?.modelVersion).toBe(CHILD);
+    expect(await reg.lineage(CHILD)).toMatchObject({ parent: BASE, data: { manifest_sha256: res.dataset.sha256 } });
 
-    const after = await windSearch('geoscout-mini@1.1.0');
+    const after = await windSearch(CHILD);
     process.stderr.write(`wind turbine search over ${EVAL_SEEDS.length} unseen scenes: before ${JSON.stringify(base.metrics)} after ${JSON.stringify(after.metrics)} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
     expect(after.metrics.tileAP).toBeGreaterThan(base.metrics.tileAP);
     expect(after.metrics['R@10']).toBeGreaterThanOrEqual(base.metrics['R@10']);
     // The old version's vectors are still there, unchanged (searches could use them until the switch).
-    expect(await tileStats('geoscout-mini@1.0.0')).toEqual(parentTiles);
+    expect(await tileStats(BASE)).toEqual(parentTiles);
   }, 600_000);
 });

@@ -98,14 +98,17 @@ def model_card(m: dict, lin: dict) -> str:
         mtxt += "; per-class mean " + ", ".join(f"{k} {v:.1f}%" for k, v in ev["class_mean"].items())
     src = "`evaluate.py` on the held-out split" if ev else "validation at the last epoch"
     a = lin["architecture"]
-    return (f"# {m['id']} {m['version']}\n\nA small CLIP trained from scratch by geoscout's trainer "
+    # A fine-tune's epochs and manifest are its own stage's; say where it started.
+    init = data.get("init_from")
+    origin = f"fine-tuned from `{init}`" if init else "trained from scratch"
+    return (f"# {m['id']} {m['version']}\n\nA small CLIP {origin} by geoscout's trainer "
             f"(`pipeline/train`) for satellite image chips.\n\n## Architecture\n\n"
             f"- Image: ViT, {a['image_size']} px input, patch {a['patch_size']}, width {a['width']}, depth {a['depth']}, "
             f"{a['heads']} heads; CLS pooled; patch tokens through the same LN + projection.\n"
             f"- Text: causal transformer, width {a['text_width']}, depth {a['text_depth']}, context {a['context_length']}, "
             f"BPE vocabulary {a['vocab_size']}; pooled at the last non-pad token.\n"
             f"- Joint space {m['embed_dim']}-d; {lin['params'] / 1e6:.2f}M parameters; "
-            f"trained for {lin['epochs']} epoch(s) / {lin['steps']} steps.\n\n" + usage_section(m) +
+            f"{'this stage: ' if init else ''}trained for {lin['epochs']} epoch(s) / {lin['steps']} steps.\n\n" + usage_section(m) +
             f"\n## Training data\n\n- Manifest: `{data.get('manifest')}` (sha256 {data.get('manifest_sha256')}), "
             f"{data.get('n_train')} training / {data.get('n_val')} held-out rows.\n\n"
             f"## Held-out metrics ({src})\n\n{mtxt}\n\n## Limitations\n\nTrained on the data above only; expect poor "

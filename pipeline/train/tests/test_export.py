@@ -96,3 +96,17 @@ def test_reference_json_for_a_geoscout_model(model_dir, dataset, tmp_path):
     if node_available("@huggingface/tokenizers", "onnxruntime-node"):
         r = run_node("ref_check.mjs", out)
         assert r["idMismatch"] == 0 and min(r["minTextCos"], r["minImageCos"], r["minPatchCos"]) > 0.999, r
+
+
+def test_model_card_says_whether_a_model_was_fine_tuned():
+    """A fine-tune's card must not claim training from scratch: its epochs are its stage's."""
+    from geoscout_train.export_onnx import model_card
+    with open(os.path.join(REPO, "models", "geoscout-mini", "geoscout-model.json")) as f:
+        m = json.load(f)
+    lin = m["lineage"]
+    scratch = {**lin, "training_data": {**lin["training_data"], "init_from": None}}
+    tuned = {**lin, "training_data": {**lin["training_data"], "init_from": "runs/base/last.pt"}}
+    assert "trained from scratch" in model_card(m, scratch)
+    assert "this stage:" not in model_card(m, scratch)
+    card = model_card(m, tuned)
+    assert "fine-tuned from `runs/base/last.pt`" in card and "this stage: trained for" in card
