@@ -56,9 +56,15 @@ export async function openDocTables(store: Store, textDim: number, figureModelId
   };
 }
 
-/** True when a document with this hash is completely indexed. */
-export async function hasDocument(t: DocTables, docId: string): Promise<boolean> {
-  return (await t.documents.countRows(`doc_id = ${sqlString(docId)}`)) > 0;
+/** The models a completely indexed document was embedded with, or null when it is not indexed. */
+export async function indexedWith(t: DocTables, docId: string): Promise<{ text_model: string | null; figure_model: string | null } | null> {
+  const rows = await t.documents.query().where(`doc_id = ${sqlString(docId)}`).select(['text_model', 'figure_model']).limit(1).toArray();
+  return rows.length ? { text_model: rows[0].text_model ?? null, figure_model: rows[0].figure_model ?? null } : null;
+}
+
+/** Forgets a document's completion row, so its chunks and figures are written again (see {@link removePartial}). */
+export async function forgetDocument(t: DocTables, docId: string): Promise<void> {
+  await t.documents.delete(`doc_id = ${sqlString(docId)}`);
 }
 
 /** Removes partial rows a killed ingest may have left for a document. */

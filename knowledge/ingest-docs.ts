@@ -6,7 +6,7 @@ import { log } from '../core/log.js';
 import type { Store } from '../pipeline/index/store.js';
 import type { ClipEncoder } from '../pipeline/models/encoder.js';
 import { describeFigure, visionConfigFromEnv, type VisionConfig } from './describe-figure.js';
-import { hasDocument, openDocTables, refreshFtsIndex, removePartial, type DocTables } from './doc-tables.js';
+import { forgetDocument, indexedWith, openDocTables, refreshFtsIndex, removePartial, type DocTables } from './doc-tables.js';
 import { pictureRegion, removeAnnotations } from './figure-crop.js';
 import { OcrEngine } from './ocr.js';
 import { parseDocument, type ParsedDocument } from './parse-document.js';
@@ -62,9 +62,16 @@ export async function ingestDocuments(store: Store, files: string[], eng: DocEng
       if (size > maxBytes) throw new DocumentSkipped('too_large', `${file} is ${(size / 1e6).toFixed(0)} MB, more than the ${(maxBytes / 1e6).toFixed(0)} MB limit: split it or raise GEOSCOUT_DOCS_MAX_MB.`);
       const bytes = new Uint8Array(await readFile(file));
       const docId = createHash('sha256').update(bytes).digest('hex').slice(0, 32);
-      if (await hasDocument(t, docId)) {
+      const stored = await indexedWith(t, docId);
+      if (stored && stored.text_model === eng.text.modelVersion && stored.figure_model === eng.image.modelVersion) {
         report.unchanged.push({ file, doc_id: docId });
         continue;
+      }
+      // Indexed with other models (a new shipped or retrained encoder): searches filter by the
+      // active model's version, so its figures would never be found. Index it again.
+      if (stored) {
+        log.info({ file, was: stored, now: { text_model: eng.text.modelVersion, figure_model: eng.image.modelVersion } }, 'document indexed with other models: indexing again');
+        await forgetDocument(t, docId);
       }
       const t0 = Date.now();
       const doc = await loadPdf(bytes, file, maxPages);

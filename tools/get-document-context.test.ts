@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../core/config.js';
@@ -12,6 +12,9 @@ import { ingestDocuments, type IngestDocsReport } from '../knowledge/ingest-docs
 import { OcrEngine } from '../knowledge/ocr.js';
 import { closeSharedSentenceEncoders, sharedSentenceEncoder } from '../knowledge/sentence-encoder.js';
 import { Store } from '../pipeline/index/store.js';
+import { ClipEncoder } from '../pipeline/models/encoder.js';
+import { readModelDir } from '../pipeline/models/model-dir.js';
+import { SHIPPED_MODELS_DIR } from '../pipeline/models/registry.js';
 import { createToolContext } from './context.js';
 import { getDocumentContextInput, getDocumentContextTool } from './get-document-context.js';
 
@@ -22,6 +25,7 @@ let truth: CorpusTruth;
 let report: IngestDocsReport;
 let ocr: OcrEngine;
 const corpus = () => path.join(tmp.dir, 'corpus');
+const tables = async () => { const enc = await ctx.encoder(); return openDocTables(store, 384, enc.manifest.id, enc.dim); };
 const ask = (input: Record<string, unknown>) => getDocumentContextTool.handler(getDocumentContextInput.parse(input), ctx);
 
 beforeAll(async () => {
@@ -56,6 +60,28 @@ describe('docs ingest', () => {
     expect(again.added).toHaveLength(0);
     expect(again.unchanged).toHaveLength(truth.docs.length);
   });
+
+  it('indexes a document again when the tile encoder version changed, and back', async () => {
+    // The same weights under another version: what a new shipped or retrained encoder looks like to the index.
+    const dir = path.join(tmp.dir, 'other-model');
+    await cp(path.join(SHIPPED_MODELS_DIR, 'geoscout-mini'), dir, { recursive: true });
+    const manifest = { ...(await readModelDir(dir)), version: '0.0.1-test' };
+    await writeFile(path.join(dir, 'geoscout-model.json'), JSON.stringify(manifest));
+    const other = await ClipEncoder.open(dir, await readModelDir(dir));
+    const files = truth.docs.map((d) => path.join(corpus(), d.file));
+    const figureVersions = async () => new Set((await (await tables()).figures.query().select(['model_version']).toArray()).map((r: { model_version: string }) => r.model_version));
+    try {
+      const moved = await ingestDocuments(store, files, { text: await sharedSentenceEncoder(), image: other, ocr });
+      expect(moved.added).toHaveLength(truth.docs.length);
+      expect(await figureVersions()).toEqual(new Set(['geoscout-mini@0.0.1-test']));
+    } finally {
+      await other.close();
+    }
+    const back = await ingestDocuments(store, files, { text: await sharedSentenceEncoder(), image: await ctx.encoder(), ocr });
+    expect(back.added).toHaveLength(truth.docs.length);
+    expect(await figureVersions()).toEqual(new Set([(await ctx.encoder()).modelVersion]));
+    expect((await (await tables()).chunks.countRows())).toBe(report.added.reduce((n, a) => n + a.chunks, 0));
+  }, 240_000);
 
   it('meets the quality bars on the generated corpus (captions, OCR, questions, ship chip)', async () => {
     const q = await evaluateCorpus(store, await ctx.encoder(), await sharedSentenceEncoder(), truth);
