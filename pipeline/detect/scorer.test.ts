@@ -28,19 +28,13 @@ describe('scoring with the shipped encoder', () => {
       const plain = { ...ship!, variants: [] };
       const onLand = await vecs(stranded);
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-      // Measured on these 6 chips (means): geoscout-mini 1.1.0, trained on more ships on land,
-      // 0.62 with the phrasings and 0.58 plain, one boat found only through them (0.02 → 0.23);
-      // 1.0.0 0.21 against 0.05. Cars ≤ 0.01. The raw default threshold is 0.15.
-      const withPhrasings = onLand.map((v) => scoreCrop(ship!, v, ls));
-      const plainOnly = onLand.map((v) => scoreCrop(plain, v, ls));
-      withPhrasings.forEach((s, i) => expect(s).toBeGreaterThanOrEqual(plainOnly[i]!));
-      expect(withPhrasings.some((s, i) => plainOnly[i]! < 0.15 && s >= 0.15)).toBe(true);
-      expect(mean(withPhrasings)).toBeGreaterThan(0.3);
+      // Measured on these 6 chips: plain 0.05, with the phrasings 0.21 (means); cars ≤ 0.005.
+      expect(mean(onLand.map((v) => scoreCrop(ship!, v, ls)))).toBeGreaterThan(mean(onLand.map((v) => scoreCrop(plain, v, ls))) + 0.1);
       for (const v of await vecs(cars)) expect(scoreCrop(ship!, v, ls)).toBeLessThan(0.05);
 
       // "a boat on land": to this encoder "a boat" alone sits nearer aircraft than ships;
       // with the canonical "a ship on land" added, stranded boats outscore parked aircraft
-      // (means measured: 0.55 against 0.06; 0.43 against 0.08 with 1.0.0).
+      // (means measured: 0.43 against 0.08).
       const [boat] = await prepareQueries(enc, [{ label: 'b', text: 'a boat on land' }]);
       const aircraft = await vecs(synthChips(20001, (o) => o.class === 'aircraft' && !o.outOfContext, 6));
       const boatOnLand = mean(onLand.map((v) => scoreCrop(boat!, v, ls))), boatOnAircraft = mean(aircraft.map((v) => scoreCrop(boat!, v, ls)));
