@@ -137,8 +137,7 @@ describe('get_document_context', () => {
 
 describe('docs pairs export', () => {
   it('writes figure–caption pairs in the trainer manifest format', async () => {
-    const enc = await ctx.encoder();
-    const t = await openDocTables(store, 384, enc.manifest.id, enc.dim);
+    const t = await tables();
     const out = path.join(tmp.dir, 'pairs', 'pairs.jsonl');
     const res = await exportPairs(t.figures, out);
     expect(res.rows).toBe(truth.figures.length);
