@@ -73,6 +73,7 @@ export const BACKGROUND_CAPTIONS = {
   land: ['Open land with sparse vegetation.', 'Undeveloped ground seen from above.', 'Natural terrain: grass, soil and scrub.'],
   coast: ['A coastline with a beach.', 'Overhead view of the shore where land meets the sea.', 'Beach and shallow water seen from above.'],
   road: ['An empty road through open country.', 'A road seen from above with no vehicles.', 'Satellite view of a paved road.'],
+  street: ['An empty town street between buildings.', 'A town street seen from above with no vehicles.', 'Satellite view of a paved street in a town.'],
 } as const;
 
 /** Kind of background chip. */

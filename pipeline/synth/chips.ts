@@ -6,7 +6,7 @@ import { BACKGROUND_CAPTIONS, chipCaption, type BackgroundKind } from './caption
 import type { GeneratedScene } from './generate-scene.js';
 import { boxCorners, convexOverlap, insideBox, type Vec } from './geometry.js';
 import { groundKindAt } from './paint-ground.js';
-import type { ScenePlan } from './plan-types.js';
+import type { PlannedObject, ScenePlan } from './plan-types.js';
 import { hashInts, hashString, Rng } from './random.js';
 import { renderTile } from './render-tile.js';
 import { planScene } from './scene-plan.js';
@@ -19,6 +19,14 @@ export interface ChipOptions {
   backgroundChips?: number;
   /** At most this many chips per object type (default: no limit); out-of-context objects are rare by design and always kept. */
   maxPerType?: number;
+  /**
+   * Hard negatives for out-of-context objects (default 0: none): every object within this
+   * many metres of one is chipped past `maxPerType`, and its empty setting (the same road
+   * or field a chip away, with no object) is chipped too. Why: trained on an aircraft on a
+   * street with only random chips for contrast, an encoder learns "street beside apartment
+   * blocks" as aircraft; the neighbours and the empty setting say what is not.
+   */
+  nearOutOfContextM?: number;
 }
 
 interface PairLine {
@@ -46,8 +54,9 @@ export async function generateChipPairs(scene: GeneratedScene | ScenePlan, outDi
   await mkdir(path.join(outDir, 'chips'), { recursive: true });
   const lines: PairLine[] = [];
   const perType = new Map<string, number>();
+  const near = nearOutOfContext(plan, opts.nearOutOfContextM ?? 0);
   for (const o of plan.objects) {
-    if (!o.outOfContext) {
+    if (!o.outOfContext && !near.has(o.id)) {
       const n = perType.get(o.type) ?? 0;
       if (n >= (opts.maxPerType ?? Infinity)) continue;
       perType.set(o.type, n + 1);
@@ -68,9 +77,60 @@ export async function generateChipPairs(scene: GeneratedScene | ScenePlan, outDi
     const caption = phrasings[hashInts(plan.options.seed, hashString(image)) % phrasings.length]!;
     lines.push({ image, caption, class: 'background', type: kind });
   }
+  for (const [i, o] of plan.objects.filter((x) => x.outOfContext && near.size > 0).entries()) {
+    const at = emptySetting(plan, o, size);
+    if (!at) continue;
+    const kind = settingKind(plan, o, at);
+    const image = `chips/${prefix}-setting-${o.id}-${String(i).padStart(3, '0')}.png`;
+    await writeChip(plan, path.join(outDir, image), at[0], at[1], size);
+    const phrasings = BACKGROUND_CAPTIONS[kind];
+    lines.push({ image, caption: phrasings[hashInts(plan.options.seed, hashString(image)) % phrasings.length]!, class: 'background', type: kind });
+  }
   const jsonlPath = path.join(outDir, 'pairs.jsonl');
   await writeFile(jsonlPath, lines.map((l) => JSON.stringify(l)).join('\n') + (lines.length ? '\n' : ''));
   return { jsonlPath, count: lines.length };
+}
+
+/** Ids of in-context objects within `radiusM` metres (centre to centre) of an out-of-context one. */
+function nearOutOfContext(plan: ScenePlan, radiusM: number): Set<string> {
+  const ids = new Set<string>();
+  if (!(radiusM > 0)) return ids;
+  const r = radiusM / plan.gsdM;
+  for (const odd of plan.objects.filter((o) => o.outOfContext)) {
+    for (const o of plan.index.query([odd.cx - r, odd.cy - r, odd.cx + r, odd.cy + r]).objects) {
+      if (!o.outOfContext && Math.hypot(o.cx - odd.cx, o.cy - odd.cy) <= r) ids.add(o.id);
+    }
+  }
+  return ids;
+}
+
+/**
+ * Centre of a chip showing an out-of-context object's setting without it: along its road
+ * for an aircraft (both ways), around it for a ship on land; the first spot with no object
+ * in the chip, or null.
+ */
+function emptySetting(plan: ScenePlan, o: PlannedObject, size: number): [number, number] | null {
+  const half = size / 2;
+  const along = (o.headingDeg * Math.PI) / 180;
+  const angles = o.class === 'aircraft' ? [along, along + Math.PI] : [0, 1, 2, 3, 4, 5, 6, 7].map((k) => along + (k * Math.PI) / 4);
+  for (const dist of [1.2, 1.6, 2.2, 3].map((f) => f * Math.max(size, o.lengthM / plan.gsdM))) {
+    for (const a of angles) {
+      const cx = o.cx + Math.sin(a) * dist, cy = o.cy - Math.cos(a) * dist;
+      if (cx < half || cy < half || cx > plan.width - half || cy > plan.height - half) continue;
+      const chip: Vec[] = [[cx - half, cy - half], [cx + half, cy - half], [cx + half, cy + half], [cx - half, cy + half]];
+      if (plan.index.query([cx - half, cy - half, cx + half, cy + half]).objects.some((x) => convexOverlap(x.renderPoly, chip))) continue;
+      if (o.class === 'ship' && groundKindAt(plan, cx, cy) === 'water') continue;
+      return [cx, cy];
+    }
+  }
+  return null;
+}
+
+/** What an out-of-context object's empty setting is called: its road or street, or the ground under the chip. */
+function settingKind(plan: ScenePlan, o: PlannedObject, at: [number, number]): BackgroundKind {
+  if (o.class !== 'aircraft') return groundKindAt(plan, at[0], at[1]) === 'farmland' ? 'farmland' : 'land';
+  const under = plan.index.query([o.cx, o.cy, o.cx, o.cy]).features.filter((f) => insideBox(f.box, o.cx, o.cy));
+  return under.some((f) => f.kind === 'street') ? 'street' : 'road';
 }
 
 /** Top-left of a chip centred on (cx, cy), kept inside the scene when the scene is big enough. */

@@ -2,7 +2,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { throwIfAborted } from '../../core/errors.js';
 import { withArticle } from './catalog.js';
-import { generateChipPairs } from './chips.js';
+import { generateChipPairs, type ChipOptions } from './chips.js';
 import { hashInts } from './random.js';
 import { planScene } from './scene-plan.js';
 
@@ -22,6 +22,8 @@ export interface DatasetOptions {
   maxPerType?: number;
   /** Ships on land and aircraft on roads per scene, each (default: the generator's own, about 1). */
   outOfContextPerClass?: number;
+  /** Hard negatives around out-of-context objects, see {@link ChipOptions.nearOutOfContextM} (default 0: none). */
+  nearOutOfContextM?: ChipOptions['nearOutOfContextM'];
   /** Object-free chips (water, runway, farmland, ...) per scene and chip size (default 10). */
   backgroundChips?: number;
   /** Classes whose chips are left out entirely (the model never sees their name or look in training). */
@@ -65,7 +67,7 @@ export async function buildTrainingSet(outDir: string, opts: DatasetOptions): Pr
       throwIfAborted(opts.signal);
       const dir = path.join(outDir, opts.split, `seed${seed}-c${chip}`);
       await mkdir(dir, { recursive: true });
-      const res = await generateChipPairs(plan, dir, { chipSize: chip, maxPerType: opts.maxPerType ?? 6, backgroundChips: opts.backgroundChips ?? 10 });
+      const res = await generateChipPairs(plan, dir, { chipSize: chip, maxPerType: opts.maxPerType ?? 6, backgroundChips: opts.backgroundChips ?? 10, nearOutOfContextM: opts.nearOutOfContextM ?? 0 });
       const lines = (await readFile(res.jsonlPath, 'utf8')).split('\n').filter(Boolean);
       for (const line of lines) {
         const r = JSON.parse(line) as { image: string; caption: string; class: string; type: string };

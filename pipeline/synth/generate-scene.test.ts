@@ -10,6 +10,7 @@ import { isGeoscoutError } from '../../core/errors.js';
 import { readSidecar } from '../catalog/sidecar.js';
 import { bboxOf } from '../raster/georef.js';
 import { OBJECT_CLASSES, TYPE_NAMES } from './catalog.js';
+import { BACKGROUND_CAPTIONS, type BackgroundKind } from './captions.js';
 import { generateChipPairs, generateScene, planScene, type GeneratedScene } from './generate-scene.js';
 import { convexOverlap, insideBox, type Vec } from './geometry.js';
 import { planGeoref } from './outputs.js';
@@ -166,6 +167,32 @@ describe('generateChipPairs', () => {
     const lines = (await readFile(res.jsonlPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { out_of_context: boolean });
     expect(lines.filter((l) => l.out_of_context)).toHaveLength(odd.length);
     expect(() => planScene({ seed: 12, width: 256, height: 256, outOfContextPerClass: 1.5 })).toThrow(/whole number/);
+  });
+
+  it('chips hard negatives around out-of-context objects when asked: every neighbour past the cap, and the empty setting', async () => {
+    const plan = planScene({ seed: 12, width: 2048, height: 2048, outOfContextPerClass: 5 });
+    const odd = plan.objects.filter((o) => o.outOfContext);
+    const r = 80 / plan.gsdM;
+    const near = plan.objects.filter((o) => !o.outOfContext && odd.some((x) => Math.hypot(o.cx - x.cx, o.cy - x.cy) <= r));
+    expect(near.length).toBeGreaterThan(2);
+    type Line = { image: string; caption: string; class: string; type: string; object_id?: string };
+    const read = async (p: string) => (await readFile(p, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Line);
+    const plain = await read((await generateChipPairs(plan, path.join(dir, 'pairs-near0'), { chipSize: 64, backgroundChips: 0, maxPerType: 1 })).jsonlPath);
+    const res = await generateChipPairs(plan, path.join(dir, 'pairs-near'), { chipSize: 64, backgroundChips: 0, maxPerType: 1, nearOutOfContextM: 80 });
+    const lines = await read(res.jsonlPath);
+    const ids = new Set(lines.map((l) => l.object_id));
+    expect(near.filter((o) => !ids.has(o.id))).toEqual([]);
+    // Without the option the cap leaves most neighbours out: the option is what adds them.
+    expect(near.filter((o) => plain.some((l) => l.object_id === o.id)).length).toBeLessThan(near.length);
+    const settings = lines.filter((l) => l.image.includes('-setting-'));
+    expect(settings.length).toBeGreaterThanOrEqual(odd.length / 2);
+    for (const s of settings) {
+      expect(s.class).toBe('background');
+      expect(['road', 'street', 'land', 'farmland']).toContain(s.type);
+      expect(BACKGROUND_CAPTIONS[s.type as BackgroundKind]).toContain(s.caption);
+      const stats = await sharp(path.join(dir, 'pairs-near', s.image)).stats();
+      expect(stats.channels[0]!.stdev).toBeGreaterThan(0);
+    }
   });
 
   it('writes a PNG per object plus background chips, with varied captions', async () => {

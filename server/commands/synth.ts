@@ -74,9 +74,10 @@ export function synthCommand(): Command {
     .option('--max-per-type <n>', 'chips per type per scene and chip size', (v) => parseNumberList(v, 1, '--max-per-type')[0], 6)
     .option('--exclude <classes...>', 'classes left out of training (kept in val)', ['wind_turbine'])
     .option('--out-of-context <n>', 'ships on land and aircraft on roads per training scene, each (default: as in any scene, about 1)', (v) => parseNumberList(v, 1, '--out-of-context')[0])
+    .option('--near-out-of-context <m>', 'hard negatives: chip every object within this many metres of an out-of-context one past --max-per-type, and its empty setting (train only)', (v) => parseNumberList(v, 1, '--near-out-of-context')[0])
     .option('--uncaptioned <classes...>', 'classes kept in training without captions (image-only objective; named in val)', [])
     .action(
-      action(async (ctx, opts: { out: string; trainSeeds: string; valSeeds: string; gsd: string; chips: string; maxPerType: number; exclude: string[]; uncaptioned: string[]; outOfContext?: number }) => {
+      action(async (ctx, opts: { out: string; trainSeeds: string; valSeeds: string; gsd: string; chips: string; maxPerType: number; exclude: string[]; uncaptioned: string[]; outOfContext?: number; nearOutOfContext?: number }) => {
         const out = path.resolve(opts.out);
         const common = {
           gsdRange: parseNumberList(opts.gsd, 2, '--gsd') as [number, number],
@@ -87,7 +88,10 @@ export function synthCommand(): Command {
         const exclude = opts.exclude.filter((c) => !opts.uncaptioned.includes(c));
         for (const [split, range, excl, uncap] of [['train', opts.trainSeeds, exclude, opts.uncaptioned], ['val', opts.valSeeds, [], []]] as const) {
           const bar = progressBar(split, 'scene-passes');
-          const odd = split === 'train' && opts.outOfContext !== undefined ? { outOfContextPerClass: opts.outOfContext } : {};
+          const odd = split !== 'train' ? {} : {
+            ...(opts.outOfContext === undefined ? {} : { outOfContextPerClass: opts.outOfContext }),
+            ...(opts.nearOutOfContext === undefined ? {} : { nearOutOfContextM: opts.nearOutOfContext }),
+          };
           const res = await buildTrainingSet(out, { ...common, ...odd, seeds: parseRange(range), split, excludeClasses: [...excl], uncaptionedClasses: [...uncap], onProgress: (d, t) => bar.update(d, t) }).finally(() => bar.stop());
           process.stdout.write(`${res.manifest}  ${res.rows} rows  ${JSON.stringify(res.perClass)}\n`);
         }
