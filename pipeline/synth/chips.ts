@@ -36,6 +36,8 @@ interface PairLine {
   type: string;
   object_id?: string;
   out_of_context?: boolean;
+  /** Class of the out-of-context object this chip is a hard negative for (a neighbour or its empty setting). */
+  hard_negative_for?: string;
 }
 
 const BACKGROUND_KINDS: BackgroundKind[] = ['water', 'runway', 'farmland', 'coast', 'road', 'land'];
@@ -54,7 +56,8 @@ export async function generateChipPairs(scene: GeneratedScene | ScenePlan, outDi
   await mkdir(path.join(outDir, 'chips'), { recursive: true });
   const lines: PairLine[] = [];
   const perType = new Map<string, number>();
-  const near = nearOutOfContext(plan, opts.nearOutOfContextM ?? 0);
+  const radiusM = opts.nearOutOfContextM ?? 0;
+  const near = nearOutOfContext(plan, radiusM);
   for (const o of plan.objects) {
     if (!o.outOfContext && !near.has(o.id)) {
       const n = perType.get(o.type) ?? 0;
@@ -63,7 +66,7 @@ export async function generateChipPairs(scene: GeneratedScene | ScenePlan, outDi
     }
     const image = `chips/${prefix}-${o.id}.png`;
     await writeChip(plan, path.join(outDir, image), o.cx, o.cy, size);
-    lines.push({ image, caption: chipCaption(o, plan.options.seed, plan.gsdM), class: o.class, type: o.type, object_id: o.id, out_of_context: o.outOfContext });
+    lines.push({ image, caption: chipCaption(o, plan.options.seed, plan.gsdM), class: o.class, type: o.type, object_id: o.id, out_of_context: o.outOfContext, ...(near.has(o.id) ? { hard_negative_for: near.get(o.id) } : {}) });
   }
   const wanted = opts.backgroundChips ?? Math.max(6, Math.round(plan.objects.length / 10));
   const rng = Rng.forStage(plan.options.seed, 'background-chips');
@@ -77,28 +80,28 @@ export async function generateChipPairs(scene: GeneratedScene | ScenePlan, outDi
     const caption = phrasings[hashInts(plan.options.seed, hashString(image)) % phrasings.length]!;
     lines.push({ image, caption, class: 'background', type: kind });
   }
-  for (const [i, o] of plan.objects.filter((x) => x.outOfContext && near.size > 0).entries()) {
+  for (const [i, o] of plan.objects.filter((x) => x.outOfContext && radiusM > 0).entries()) {
     const at = emptySetting(plan, o, size);
     if (!at) continue;
     const kind = settingKind(plan, o, at);
     const image = `chips/${prefix}-setting-${o.id}-${String(i).padStart(3, '0')}.png`;
     await writeChip(plan, path.join(outDir, image), at[0], at[1], size);
     const phrasings = BACKGROUND_CAPTIONS[kind];
-    lines.push({ image, caption: phrasings[hashInts(plan.options.seed, hashString(image)) % phrasings.length]!, class: 'background', type: kind });
+    lines.push({ image, caption: phrasings[hashInts(plan.options.seed, hashString(image)) % phrasings.length]!, class: 'background', type: kind, hard_negative_for: o.class });
   }
   const jsonlPath = path.join(outDir, 'pairs.jsonl');
   await writeFile(jsonlPath, lines.map((l) => JSON.stringify(l)).join('\n') + (lines.length ? '\n' : ''));
   return { jsonlPath, count: lines.length };
 }
 
-/** Ids of in-context objects within `radiusM` metres (centre to centre) of an out-of-context one. */
-function nearOutOfContext(plan: ScenePlan, radiusM: number): Set<string> {
-  const ids = new Set<string>();
+/** In-context objects within `radiusM` metres (centre to centre) of an out-of-context one: id → that one's class. */
+function nearOutOfContext(plan: ScenePlan, radiusM: number): Map<string, string> {
+  const ids = new Map<string, string>();
   if (!(radiusM > 0)) return ids;
   const r = radiusM / plan.gsdM;
   for (const odd of plan.objects.filter((o) => o.outOfContext)) {
     for (const o of plan.index.query([odd.cx - r, odd.cy - r, odd.cx + r, odd.cy + r]).objects) {
-      if (!o.outOfContext && Math.hypot(o.cx - odd.cx, o.cy - odd.cy) <= r) ids.add(o.id);
+      if (!o.outOfContext && Math.hypot(o.cx - odd.cx, o.cy - odd.cy) <= r) ids.set(o.id, odd.class);
     }
   }
   return ids;

@@ -175,7 +175,7 @@ describe('generateChipPairs', () => {
     const r = 80 / plan.gsdM;
     const near = plan.objects.filter((o) => !o.outOfContext && odd.some((x) => Math.hypot(o.cx - x.cx, o.cy - x.cy) <= r));
     expect(near.length).toBeGreaterThan(2);
-    type Line = { image: string; caption: string; class: string; type: string; object_id?: string };
+    type Line = { image: string; caption: string; class: string; type: string; object_id?: string; hard_negative_for?: string };
     const read = async (p: string) => (await readFile(p, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Line);
     const plain = await read((await generateChipPairs(plan, path.join(dir, 'pairs-near0'), { chipSize: 64, backgroundChips: 0, maxPerType: 1 })).jsonlPath);
     const res = await generateChipPairs(plan, path.join(dir, 'pairs-near'), { chipSize: 64, backgroundChips: 0, maxPerType: 1, nearOutOfContextM: 80 });
@@ -186,6 +186,9 @@ describe('generateChipPairs', () => {
     expect(near.filter((o) => plain.some((l) => l.object_id === o.id)).length).toBeLessThan(near.length);
     const settings = lines.filter((l) => l.image.includes('-setting-'));
     expect(settings.length).toBeGreaterThanOrEqual(odd.length / 2);
+    // Tagged, so a training mix can take an out-of-context class's rows with their negatives.
+    expect(lines.filter((l) => l.hard_negative_for).length).toBe(near.length + settings.length);
+    expect(settings.every((l) => l.hard_negative_for === 'ship' || l.hard_negative_for === 'aircraft')).toBe(true);
     for (const s of settings) {
       expect(s.class).toBe('background');
       expect(['road', 'street', 'land', 'farmland']).toContain(s.type);
