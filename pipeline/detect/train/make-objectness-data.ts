@@ -17,6 +17,11 @@
  *
  *   node --import tsx pipeline/detect/train/make-objectness-data.ts --out DIR [--scenes 40] [--per-scene 50]
  *     [--passes 0.25,0.5,2,8] [--gsd 0.3,1.0] [--seed-base 50000] [--val-scenes 4]
+ *     [--out-of-context N] [--odd-focus 0.5]
+ *
+ * --out-of-context plans N ships on land and aircraft on roads per scene (the generator's
+ * default is about one); --odd-focus centres that share of the patches on one of them, so
+ * a fine-tune sees enough of them to stop calling a barge on a field background.
  *
  * Writes DIR/images.u8 (N×256×256×3), DIR/labels.jsonl (one line per patch:
  * {boxes:[[x,y,w,h]…], ignore:[[x,y,w,h]…], mpp, seed, gsdM, split}) and DIR/meta.json.
@@ -54,6 +59,8 @@ const { values } = parseArgs({
     passes: { type: 'string', default: PASS_MPP.join(',') },
     gsd: { type: 'string', default: '0.3,1.0' },
     'labels-only': { type: 'boolean', default: false },
+    'out-of-context': { type: 'string' },
+    'odd-focus': { type: 'string', default: '0' },
   },
 });
 if (!values.out) throw new Error('--out DIR is required');
@@ -65,6 +72,9 @@ const passes = values.passes.split(',').map((v) => PASS_MPP.indexOf(Number(v)));
 if (passes.some((p) => p < 0)) throw new Error(`--passes must be among ${PASS_MPP.join(',')}`);
 const [gsdLo, gsdHi] = values.gsd.split(',').map(Number) as [number, number];
 const labelsOnly = values['labels-only'];
+const oddPerClass = values['out-of-context'] === undefined ? undefined : Number(values['out-of-context']);
+const oddFocus = Number(values['odd-focus']);
+if (!(oddFocus >= 0 && oddFocus <= 1)) throw new Error(`--odd-focus must be a share between 0 and 1, got ${values['odd-focus']}`);
 if (labelsOnly && !existsSync(path.join(out, 'images.u8'))) throw new Error(`--labels-only relabels an existing shard: ${out}/images.u8 is missing (run without it first)`);
 mkdirSync(out, { recursive: true });
 const imgFd = labelsOnly ? -1 : openSync(path.join(out, 'images.u8'), 'w');
@@ -79,7 +89,7 @@ for (let s = 0; s < nScenes; s++) {
   const gsdM = Math.round(rng.range(gsdLo, gsdHi) * 100) / 100;
   // ~3.2 km square: room for a 2 km patch of the 8 m/px pass anywhere.
   const side = Math.round(3200 / gsdM);
-  const plan = planScene({ seed, width: side, height: side, gsdM });
+  const plan = planScene({ seed, width: side, height: side, gsdM, ...(oddPerClass === undefined ? {} : { outOfContextPerClass: oddPerClass }) });
   const split = s >= nScenes - nVal ? 'val' : 'train';
   for (let k = 0; k < perScene; k++) {
     const pass = pickPass(rng);
@@ -100,7 +110,7 @@ for (let s = 0; s < nScenes; s++) {
 }
 if (!labelsOnly) closeSync(imgFd);
 closeSync(labelFd);
-writeFileSync(path.join(out, 'meta.json'), JSON.stringify({ patch: PATCH, count, passMpp: passes.map((p) => PASS_MPP[p]), gsdM: [gsdLo, gsdHi], seeds: [seedBase, seedBase + nScenes - 1], valScenes: nVal, positives: perClass, ignored: [] }, null, 2));
+writeFileSync(path.join(out, 'meta.json'), JSON.stringify({ patch: PATCH, count, passMpp: passes.map((p) => PASS_MPP[p]), gsdM: [gsdLo, gsdHi], seeds: [seedBase, seedBase + nScenes - 1], valScenes: nVal, outOfContextPerClass: oddPerClass ?? 'default', oddFocus, positives: perClass, ignored: [] }, null, 2));
 console.error(`wrote ${count} patches to ${out} in ${((Date.now() - started) / 1000).toFixed(0)} s`, perClass);
 
 function pickPass(rng: Rng): number {
@@ -110,9 +120,20 @@ function pickPass(rng: Rng): number {
   return passes[passes.length - 1]!;
 }
 
-/** 70 %: near an object of a class drawn uniformly (sized for the pass); otherwise anywhere. */
+/**
+ * --odd-focus of the time: near an out-of-context object sized for the pass; else 70 %:
+ * near an object of a class drawn uniformly (sized for the pass); otherwise anywhere.
+ */
 function pickCentre(plan: ScenePlan, rng: Rng, pass: number, spanPx: number): [number, number] {
   const [lo, hi] = PASS_FOCUS_M[pass]!;
+  // Drawn only when asked, so shards made without the flag replay the same random stream.
+  if (oddFocus > 0 && rng.chance(oddFocus)) {
+    const odd = plan.objects.filter((o) => o.outOfContext && o.lengthM >= lo && o.lengthM <= hi);
+    if (odd.length) {
+      const o = rng.pick(odd);
+      return [o.cx + rng.range(-0.4, 0.4) * spanPx, o.cy + rng.range(-0.4, 0.4) * spanPx];
+    }
+  }
   if (rng.chance(0.7)) {
     const fits = plan.objects.filter((o) => o.lengthM >= lo && o.lengthM <= hi);
     const classes = [...new Set(fits.map((o) => o.class))];
