@@ -24,7 +24,8 @@ export interface ChipOptions {
    * many metres of one is chipped past `maxPerType`, and its empty setting (the same road
    * or field a chip away, with no object) is chipped too. Why: trained on an aircraft on a
    * street with only random chips for contrast, an encoder learns "street beside apartment
-   * blocks" as aircraft; the neighbours and the empty setting say what is not.
+   * blocks" as aircraft; the neighbours and the empty setting say what is not. (For
+   * geoscout-mini it did not pay off at matched false positives: README, detection.)
    */
   nearOutOfContextM?: number;
 }
@@ -53,10 +54,11 @@ export async function generateChipPairs(scene: GeneratedScene | ScenePlan, outDi
   const prefix = isPlan ? `seed${plan.options.seed}` : scene.name;
   const size = opts.chipSize ?? 224;
   if (!Number.isInteger(size) || size < 16 || size > 4096) throw new GeoscoutError('INVALID_INPUT', `chipSize must be whole pixels between 16 and 4096, got ${size}.`);
+  const radiusM = opts.nearOutOfContextM ?? 0;
+  if (!Number.isFinite(radiusM) || radiusM < 0 || radiusM > 10_000) throw new GeoscoutError('INVALID_INPUT', `nearOutOfContextM must be metres between 0 and 10000, got ${radiusM}.`);
   await mkdir(path.join(outDir, 'chips'), { recursive: true });
   const lines: PairLine[] = [];
   const perType = new Map<string, number>();
-  const radiusM = opts.nearOutOfContextM ?? 0;
   const near = nearOutOfContext(plan, radiusM);
   for (const o of plan.objects) {
     if (!o.outOfContext && !near.has(o.id)) {
@@ -97,7 +99,7 @@ export async function generateChipPairs(scene: GeneratedScene | ScenePlan, outDi
 /** In-context objects within `radiusM` metres (centre to centre) of an out-of-context one: id → that one's class. */
 function nearOutOfContext(plan: ScenePlan, radiusM: number): Map<string, string> {
   const ids = new Map<string, string>();
-  if (!(radiusM > 0)) return ids;
+  if (radiusM <= 0) return ids;
   const r = radiusM / plan.gsdM;
   for (const odd of plan.objects.filter((o) => o.outOfContext)) {
     for (const o of plan.index.query([odd.cx - r, odd.cy - r, odd.cx + r, odd.cy + r]).objects) {

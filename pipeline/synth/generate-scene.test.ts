@@ -196,6 +196,7 @@ describe('generateChipPairs', () => {
       const stats = await sharp(path.join(dir, 'pairs-near', s.image)).stats();
       expect(stats.channels[0]!.stdev).toBeGreaterThan(0);
     }
+    await expect(generateChipPairs(plan, path.join(dir, 'pairs-bad'), { chipSize: 64, nearOutOfContextM: -5 })).rejects.toThrow(/between 0 and 10000/);
   });
 
   it('writes a PNG per object plus background chips, with varied captions', async () => {
