@@ -78,9 +78,7 @@ export async function generateChipPairs(scene: GeneratedScene | ScenePlan, outDi
     if (!at) continue;
     const image = `chips/${prefix}-bg-${kind}-${String(i).padStart(3, '0')}.png`;
     await writeChip(plan, path.join(outDir, image), at[0], at[1], size);
-    const phrasings = BACKGROUND_CAPTIONS[kind];
-    const caption = phrasings[hashInts(plan.options.seed, hashString(image)) % phrasings.length]!;
-    lines.push({ image, caption, class: 'background', type: kind });
+    lines.push({ image, caption: backgroundCaption(plan.options.seed, image, kind), class: 'background', type: kind });
   }
   for (const [i, o] of plan.objects.filter((x) => x.outOfContext && radiusM > 0).entries()) {
     const at = emptySetting(plan, o, size);
@@ -88,8 +86,7 @@ export async function generateChipPairs(scene: GeneratedScene | ScenePlan, outDi
     const kind = settingKind(plan, o, at);
     const image = `chips/${prefix}-setting-${o.id}-${String(i).padStart(3, '0')}.png`;
     await writeChip(plan, path.join(outDir, image), at[0], at[1], size);
-    const phrasings = BACKGROUND_CAPTIONS[kind];
-    lines.push({ image, caption: phrasings[hashInts(plan.options.seed, hashString(image)) % phrasings.length]!, class: 'background', type: kind, hard_negative_for: o.class });
+    lines.push({ image, caption: backgroundCaption(plan.options.seed, image, kind), class: 'background', type: kind, hard_negative_for: o.class });
   }
   const jsonlPath = path.join(outDir, 'pairs.jsonl');
   await writeFile(jsonlPath, lines.map((l) => JSON.stringify(l)).join('\n') + (lines.length ? '\n' : ''));
@@ -122,8 +119,7 @@ function emptySetting(plan: ScenePlan, o: PlannedObject, size: number): [number,
     for (const a of angles) {
       const cx = o.cx + Math.sin(a) * dist, cy = o.cy - Math.cos(a) * dist;
       if (cx < half || cy < half || cx > plan.width - half || cy > plan.height - half) continue;
-      const chip: Vec[] = [[cx - half, cy - half], [cx + half, cy - half], [cx + half, cy + half], [cx - half, cy + half]];
-      if (plan.index.query([cx - half, cy - half, cx + half, cy + half]).objects.some((x) => convexOverlap(x.renderPoly, chip))) continue;
+      if (touchesObject(plan.index.query([cx - half, cy - half, cx + half, cy + half]).objects, chipSquare(cx, cy, half))) continue;
       if (o.class === 'ship' && groundKindAt(plan, cx, cy) === 'water') continue;
       return [cx, cy];
     }
@@ -136,6 +132,22 @@ function settingKind(plan: ScenePlan, o: PlannedObject, at: [number, number]): B
   if (o.class !== 'aircraft') return groundKindAt(plan, at[0], at[1]) === 'farmland' ? 'farmland' : 'land';
   const under = plan.index.query([o.cx, o.cy, o.cx, o.cy]).features.filter((f) => insideBox(f.box, o.cx, o.cy));
   return under.some((f) => f.kind === 'street') ? 'street' : 'road';
+}
+
+/** A background chip's caption: one of its kind's phrasings, fixed by the seed and the file name. */
+function backgroundCaption(seed: number, image: string, kind: BackgroundKind): string {
+  const phrasings = BACKGROUND_CAPTIONS[kind];
+  return phrasings[hashInts(seed, hashString(image)) % phrasings.length]!;
+}
+
+/** The square a chip of side 2·half centred on (cx, cy) covers, as a polygon. */
+function chipSquare(cx: number, cy: number, half: number): Vec[] {
+  return [[cx - half, cy - half], [cx + half, cy - half], [cx + half, cy + half], [cx - half, cy + half]];
+}
+
+/** Whether anything drawn for an object reaches into the chip (exact: wakes and tower shadows have large bounding boxes but thin shapes). */
+function touchesObject(objects: readonly PlannedObject[], chip: Vec[]): boolean {
+  return objects.some((o) => convexOverlap(o.renderPoly, chip));
 }
 
 /** Top-left of a chip centred on (cx, cy), kept inside the scene when the scene is big enough. */
@@ -170,9 +182,8 @@ function findBackground(plan: ScenePlan, rng: Rng, kind: BackgroundKind, size: n
     }
     if (cx < half || cy < half || cx > plan.width - half || cy > plan.height - half) continue;
     const items = plan.index.query([cx - half, cy - half, cx + half, cy + half]);
-    const chip: Vec[] = [[cx - half, cy - half], [cx + half, cy - half], [cx + half, cy + half], [cx - half, cy + half]];
-    // Exact test: wakes and tower shadows have large bounding boxes but thin shapes.
-    if (items.objects.some((o) => convexOverlap(o.renderPoly, chip))) continue;
+    const chip = chipSquare(cx, cy, half);
+    if (touchesObject(items.objects, chip)) continue;
     // Airfield grass is open land for this purpose; other features make a chip not empty.
     const touching = items.features.filter((f) => convexOverlap(boxCorners(f.box), chip));
     const grass = touching.filter((f) => f.kind === 'grass');
