@@ -59,16 +59,18 @@ export async function generateChipPairs(scene: GeneratedScene | ScenePlan, outDi
   await mkdir(path.join(outDir, 'chips'), { recursive: true });
   const lines: PairLine[] = [];
   const perType = new Map<string, number>();
-  const near = nearOutOfContext(plan, radiusM);
+  const odd = radiusM > 0 ? plan.objects.filter((o) => o.outOfContext) : [];
+  const near = nearOutOfContext(plan, odd, radiusM);
   for (const o of plan.objects) {
-    if (!o.outOfContext && !near.has(o.id)) {
+    const hardNegativeFor = near.get(o.id);
+    if (!o.outOfContext && !hardNegativeFor) {
       const n = perType.get(o.type) ?? 0;
       if (n >= (opts.maxPerType ?? Infinity)) continue;
       perType.set(o.type, n + 1);
     }
     const image = `chips/${prefix}-${o.id}.png`;
     await writeChip(plan, path.join(outDir, image), o.cx, o.cy, size);
-    lines.push({ image, caption: chipCaption(o, plan.options.seed, plan.gsdM), class: o.class, type: o.type, object_id: o.id, out_of_context: o.outOfContext, ...(near.has(o.id) ? { hard_negative_for: near.get(o.id) } : {}) });
+    lines.push({ image, caption: chipCaption(o, plan.options.seed, plan.gsdM), class: o.class, type: o.type, object_id: o.id, out_of_context: o.outOfContext, ...(hardNegativeFor ? { hard_negative_for: hardNegativeFor } : {}) });
   }
   const wanted = opts.backgroundChips ?? Math.max(6, Math.round(plan.objects.length / 10));
   const rng = Rng.forStage(plan.options.seed, 'background-chips');
@@ -80,7 +82,7 @@ export async function generateChipPairs(scene: GeneratedScene | ScenePlan, outDi
     await writeChip(plan, path.join(outDir, image), at[0], at[1], size);
     lines.push({ image, caption: backgroundCaption(plan.options.seed, image, kind), class: 'background', type: kind });
   }
-  for (const [i, o] of plan.objects.filter((x) => x.outOfContext && radiusM > 0).entries()) {
+  for (const [i, o] of odd.entries()) {
     const at = emptySetting(plan, o, size);
     if (!at) continue;
     const kind = settingKind(plan, o, at);
@@ -93,12 +95,11 @@ export async function generateChipPairs(scene: GeneratedScene | ScenePlan, outDi
   return { jsonlPath, count: lines.length };
 }
 
-/** In-context objects within `radiusM` metres (centre to centre) of an out-of-context one: id → that one's class. */
-function nearOutOfContext(plan: ScenePlan, radiusM: number): Map<string, string> {
+/** In-context objects within `radiusM` metres (centre to centre) of one of `odds`: id → that one's class. */
+function nearOutOfContext(plan: ScenePlan, odds: readonly PlannedObject[], radiusM: number): Map<string, string> {
   const ids = new Map<string, string>();
-  if (radiusM <= 0) return ids;
   const r = radiusM / plan.gsdM;
-  for (const odd of plan.objects.filter((o) => o.outOfContext)) {
+  for (const odd of odds) {
     for (const o of plan.index.query([odd.cx - r, odd.cy - r, odd.cx + r, odd.cy + r]).objects) {
       if (!o.outOfContext && Math.hypot(o.cx - odd.cx, o.cy - odd.cy) <= r) ids.set(o.id, odd.class);
     }

@@ -127,21 +127,18 @@ function pickPass(rng: Rng): number {
  */
 function pickCentre(plan: ScenePlan, rng: Rng, pass: number, spanPx: number): [number, number] {
   const [lo, hi] = PASS_FOCUS_M[pass]!;
+  const fits = plan.objects.filter((o) => o.lengthM >= lo && o.lengthM <= hi);
+  const around = (o: ScenePlan['objects'][number]): [number, number] => [o.cx + rng.range(-0.4, 0.4) * spanPx, o.cy + rng.range(-0.4, 0.4) * spanPx];
   // Drawn only when asked, so shards made without the flag replay the same random stream.
   if (oddFocus > 0 && rng.chance(oddFocus)) {
-    const odd = plan.objects.filter((o) => o.outOfContext && o.lengthM >= lo && o.lengthM <= hi);
-    if (odd.length) {
-      const o = rng.pick(odd);
-      return [o.cx + rng.range(-0.4, 0.4) * spanPx, o.cy + rng.range(-0.4, 0.4) * spanPx];
-    }
+    const odd = fits.filter((o) => o.outOfContext);
+    if (odd.length) return around(rng.pick(odd));
   }
   if (rng.chance(0.7)) {
-    const fits = plan.objects.filter((o) => o.lengthM >= lo && o.lengthM <= hi);
     const classes = [...new Set(fits.map((o) => o.class))];
     if (classes.length) {
       const cls = rng.pick(classes);
-      const o = rng.pick(fits.filter((f) => f.class === cls));
-      return [o.cx + rng.range(-0.4, 0.4) * spanPx, o.cy + rng.range(-0.4, 0.4) * spanPx];
+      return around(rng.pick(fits.filter((f) => f.class === cls)));
     }
   }
   return [rng.range(0, plan.width), rng.range(0, plan.height)];
