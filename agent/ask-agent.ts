@@ -8,6 +8,7 @@ import { GEOSCOUT_BIN } from '../core/paths.js';
 import { citationsFromOutput, citationsInAnswer, type Citation } from './citations.js';
 import { createChatModel } from './llm.js';
 import { SYSTEM_PROMPT } from './system-prompt.js';
+import { toolImagesMiddleware } from './tool-images.js';
 
 /** How the agent reaches the MCP server: spawn `geoscout mcp` (default) or an HTTP URL. */
 export type McpTarget =
@@ -70,10 +71,16 @@ export interface AskResult {
 export async function askAgent(opts: AskOptions): Promise<AskResult> {
   const config = opts.config ?? loadConfig();
   const model = opts.model ?? (await createChatModel(config.llm));
-  const client = new MultiServerMCPClient({ mcpServers: { geoscout: connectionOf(opts.server ?? { kind: 'stdio' }) }, throwOnLoadError: true });
+  // Resource links (a tile's geoscout:// URI) and embedded resources stay out of what the model
+  // is sent: no provider accepts a custom-scheme URL, and the picture is already an image block.
+  const client = new MultiServerMCPClient({
+    mcpServers: { geoscout: connectionOf(opts.server ?? { kind: 'stdio' }) },
+    throwOnLoadError: true,
+    outputHandling: { text: 'content', image: 'content', audio: 'artifact', resource: 'artifact', resource_link: 'artifact' },
+  });
   try {
     const tools = await client.getTools();
-    const agent = createAgent({ model, tools, systemPrompt: SYSTEM_PROMPT });
+    const agent = createAgent({ model, tools, systemPrompt: SYSTEM_PROMPT, middleware: [toolImagesMiddleware] });
     const input = { messages: [...(opts.history ?? []), new HumanMessage(opts.question)] };
     const runConfig = { recursionLimit: config.llm.maxSteps * 2 + 1, ...(opts.signal ? { signal: opts.signal } : {}) };
     let messages: BaseMessage[];
