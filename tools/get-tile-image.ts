@@ -11,6 +11,9 @@ import type { ToolDefinition } from './tool.js';
 /** Chat clients downscale anything larger; 1568 px is Claude's long-edge limit. */
 export const MAX_CHAT_EDGE = 1568;
 
+/** Largest PNG returned (its base64 stays under 5 MB); larger pictures go out as JPEG. */
+export const MAX_PNG_BYTES = 3_700_000;
+
 const Box = z.object({
   x: z.number(), y: z.number(), width: z.number().positive(), height: z.number().positive(),
   label: z.string().max(60).optional(),
@@ -41,8 +44,11 @@ export const getTileImageOutput = z.object({
   /** Image pixels per returned pixel. */
   scale: z.number(),
   mime_type: z.enum(['image/png', 'image/jpeg']),
-  base64: z.string(),
+  base64: z.string().describe('the image bytes (REST, CLI); over MCP they travel once, as the image block'),
 });
+
+/** get_tile_image's MCP structuredContent: the output without the bytes (they are the image block). */
+export const getTileImageStructured = getTileImageOutput.omit({ base64: true });
 
 /** The MCP resource URI of a tile (`geoscout://tiles/{tile_id}`, the id percent-encoded as RFC 6570 expands it). */
 export function tileResourceUri(tileId: string): string {
@@ -81,12 +87,20 @@ export const getTileImageTool: ToolDefinition<typeof getTileImageInput, typeof g
       const scale = win.width / rgb.width;
       let img = sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } });
       if (boxes?.length) img = img.composite([{ input: Buffer.from(boxesSvg(boxes, win, scale, rgb.width, rgb.height)), top: 0, left: 0 }]);
-      const bytes = await (input.format === 'jpeg' ? img.jpeg({ quality: 85 }) : img.png()).toBuffer();
-      return { image_id: win.image_id, window: { x: win.x, y: win.y, width: win.width, height: win.height }, width: rgb.width, height: rgb.height, scale, mime_type: input.format === 'jpeg' ? 'image/jpeg' : 'image/png', base64: bytes.toString('base64') };
+      let bytes = await (input.format === 'jpeg' ? img.jpeg({ quality: 85 }) : img.png()).toBuffer();
+      let jpeg = input.format === 'jpeg';
+      // A busy scene at full chat size can make a PNG over the providers' per-image limit
+      // (Anthropic: 5 MB of base64) and near the MCP stdio message cap: send JPEG instead.
+      if (!jpeg && bytes.length > MAX_PNG_BYTES) {
+        bytes = await img.jpeg({ quality: 90 }).toBuffer();
+        jpeg = true;
+      }
+      return { image_id: win.image_id, window: { x: win.x, y: win.y, width: win.width, height: win.height }, width: rgb.width, height: rgb.height, scale, mime_type: jpeg ? 'image/jpeg' : 'image/png', base64: bytes.toString('base64') };
     } finally {
       await r.close();
     }
   },
+  structured: { schema: getTileImageStructured, of: (out) => getTileImageStructured.parse(out) },
   media(out, input) {
     const links = input.tile_id
       ? [{ uri: tileResourceUri(input.tile_id), name: input.tile_id, title: `Tile ${input.tile_id}`, mimeType: 'image/png', description: 'the tile as PNG plus its metadata (time, sensor, footprint)' }]

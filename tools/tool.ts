@@ -44,6 +44,11 @@ export interface ToolDefinition<I extends z.ZodTypeAny, O extends z.ZodTypeAny> 
   handler(input: z.infer<I>, ctx: ToolContext): Promise<z.infer<O>>;
   /** A short human-readable rendering of the output (MCP text content, CLI). */
   render(output: z.infer<O>): string;
+  /**
+   * Optional: the structuredContent MCP sends when media carries the bulk (the picture goes
+   * once, as the image block); default: the whole output.
+   */
+  structured?: { schema: z.ZodTypeAny; of(output: z.infer<O>): Record<string, unknown> };
   /** Optional: images and resource links for MCP clients (the structured output stays the contract). */
   media?(output: z.infer<O>, input: z.infer<I>): ToolMedia | Promise<ToolMedia>;
 }

@@ -1,4 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
@@ -43,6 +44,25 @@ export function createServer(deps: ServerDeps): McpServer {
   return server;
 }
 
+/**
+ * Answers a `tools/call` whose params are missing or name no tool name with JSON-RPC -32602
+ * (invalid params), before the SDK sees it: the SDK's schema check would answer -32603
+ * (internal error), which tells a client author the server is broken rather than the call.
+ * Wraps the transport's message handler once `server.connect(transport)` has set it.
+ */
+export function guardToolCalls(transport: Transport): void {
+  const next = transport.onmessage;
+  if (!next) return;
+  transport.onmessage = (msg, extra) => {
+    const m = msg as { method?: unknown; id?: unknown; params?: { name?: unknown } };
+    if (m.method === 'tools/call' && m.id !== undefined && (typeof m.params !== 'object' || m.params === null || typeof m.params.name !== 'string')) {
+      void transport.send({ jsonrpc: '2.0', id: m.id as string | number, error: { code: -32602, message: 'tools/call needs params: {"name": "<tool>", "arguments": {...}} (tools/list names the tools).' } });
+      return;
+    }
+    next.call(transport, msg, extra);
+  };
+}
+
 function registerTool(server: McpServer, tool: AnyTool, base: ServerDeps['context']): void {
   server.registerTool(
     tool.name,
@@ -50,7 +70,7 @@ function registerTool(server: McpServer, tool: AnyTool, base: ServerDeps['contex
       title: tool.title,
       description: tool.description,
       inputSchema: tool.inputSchema,
-      outputSchema: tool.outputSchema,
+      outputSchema: tool.structured?.schema ?? tool.outputSchema,
       annotations: { title: tool.title, ...tool.annotations },
     },
     (input: unknown, extra: RequestHandlerExtra<ServerRequest, ServerNotification>) => callTool(tool, input, base, extra),
@@ -70,7 +90,7 @@ export async function callTool(tool: AnyTool, input: unknown, base: ServerDeps['
     for (const img of media.images ?? []) content.push({ type: 'image', data: img.data, mimeType: img.mimeType });
     for (const link of media.resourceLinks ?? []) content.push({ type: 'resource_link', ...link });
     log.debug({ tool: tool.name, ms: Date.now() - started }, 'tool call');
-    return { content, structuredContent: out as Record<string, unknown> };
+    return { content, structuredContent: tool.structured ? tool.structured.of(out) : (out as Record<string, unknown>) };
   } catch (err) {
     const e = toGeoscoutError(err);
     if (e.code === 'INTERNAL') log.error({ err, tool: tool.name }, 'tool failed');

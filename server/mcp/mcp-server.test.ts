@@ -119,6 +119,9 @@ describe.each([
     const img = content.find((c) => c.type === 'image')!;
     expect(img.mimeType).toBe('image/png');
     expect((res.structuredContent as { width: number }).width).toBeLessThanOrEqual(64);
+    // The picture travels once: as the image block, not again inside structuredContent.
+    expect(JSON.stringify(res.structuredContent)).not.toContain(img.data!.slice(0, 64));
+    expect(res.structuredContent).not.toHaveProperty('base64');
     const link = content.find((c) => c.type === 'resource_link')!;
     expect(link.uri).toBe(`geoscout://tiles/${encodeURIComponent(tileId)}`);
     const read = await client.readResource({ uri: link.uri! });
