@@ -3,6 +3,9 @@ import type { Schema } from 'apache-arrow';
 import { GeoscoutError } from '../../core/errors.js';
 import { TABLE_SCHEMAS, type TableName } from './schemas.js';
 
+/** Seconds a read may lag behind another process's commit (see {@link Store.open}). */
+export const READ_CONSISTENCY_S = 1;
+
 /**
  * The LanceDB database behind every table in DESIGN.md: a local directory on one
  * machine, an object-store URI (s3://, gs://, az://) when many machines share it.
@@ -20,7 +23,10 @@ export class Store {
   /** Connects to (creating if needed) the database at `uri`. */
   static async open(uri: string): Promise<Store> {
     try {
-      return new Store(uri, await lancedb.connect(uri));
+      // A long-running server (MCP, REST) must see rows other processes commit (images added,
+      // scenes ingested, documents indexed): reads check for a newer table version at most
+      // once per READ_CONSISTENCY_S. LanceDB's default never checks.
+      return new Store(uri, await lancedb.connect(uri, { readConsistencyInterval: READ_CONSISTENCY_S }));
     } catch (cause) {
       throw new GeoscoutError('CONFIG', `Cannot open the LanceDB database at ${uri}: ${(cause as Error).message}. Check dbUri in the configuration.`, { cause });
     }
