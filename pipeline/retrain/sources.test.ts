@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { makeTempDir } from '../../core/testing/temp-dir.js';
 import { Store } from '../index/store.js';
 import { decide, type CompareJson } from './gate.js';
 import { buildDatasetManifest } from './manifest.js';
-import { classKey, cocoExamples, detectionExamples, pairExamples, prototypeExamples } from './sources.js';
+import { classKey, cocoExamples, detectionExamples, pairExamples, parseBoxes, prototypeExamples } from './sources.js';
 
 let tmp: Awaited<ReturnType<typeof makeTempDir>>;
 beforeAll(async () => {
@@ -44,6 +44,39 @@ describe('retraining sources', () => {
     }
     await expect(cocoExamples(pairs)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     expect(classKey(' Wind Turbine ')).toBe('wind_turbine');
+  });
+
+  it('reads prototype examples as add_prototype stores them (a nested box) and as older flat rows', () => {
+    const stored = [
+      { kind: 'box', image_id: 'img_a', box: { x: 10, y: 20, width: 30, height: 40 }, vector: [0.1, 0.2] },
+      { kind: 'detection', image_id: 'img_b', detection_id: 'det_1', box: { x: 1, y: 2, width: 3, height: 4 }, vector: [0.3] },
+      { kind: 'file', source: '/chips/a.png', vector: [0.5] },
+      { kind: 'tile', tile_id: 't', image_id: 'img_c', vector: [0.5] },
+      { image_id: 'img_d', x: 5, y: 6, width: 7, height: 8 },
+    ];
+    expect(parseBoxes(JSON.stringify(stored))).toEqual([
+      { image_id: 'img_a', x: 10, y: 20, width: 30, height: 40 },
+      { image_id: 'img_b', x: 1, y: 2, width: 3, height: 4 },
+      { image_id: 'img_d', x: 5, y: 6, width: 7, height: 8 },
+    ]);
+  });
+
+  it('COCO file_name and figure-pair image paths obey the allowed roots', async () => {
+    const inside = path.join(tmp.dir, 'allowed');
+    await mkdir(inside, { recursive: true });
+    const coco = path.join(inside, 'labels.json');
+    const cocoOf = (file_name: string) => JSON.stringify({ images: [{ id: 1, file_name }], categories: [{ id: 1, name: 'x' }], annotations: [{ id: 1, image_id: 1, category_id: 1, bbox: [1, 1, 5, 5] }] });
+    for (const escape of ['../scene.png', path.join(tmp.dir, 'scene.png'), '/etc/passwd']) {
+      await writeFile(coco, cocoOf(escape));
+      await expect(cocoExamples(coco, undefined, [inside])).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+    }
+    await writeFile(path.join(inside, 'ok.png'), 'x');
+    await writeFile(coco, cocoOf('ok.png'));
+    expect(await cocoExamples(coco, undefined, [inside])).toHaveLength(1);
+    const pairs = path.join(inside, 'pairs.jsonl');
+    await writeFile(pairs, JSON.stringify({ image: '../scene.png', caption: 'a tank' }));
+    await expect(pairExamples(pairs, [inside])).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+    await expect(cocoExamples(path.join(tmp.dir, 'labels.json'), undefined, [inside])).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
   });
 
   it('registers only when nothing measured got worse, and says why', () => {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GeoscoutError } from '../../core/errors.js';
+import { assertAllowedPath } from '../../core/paths.js';
 import type { Store } from '../index/store.js';
 
 /** A pixel box of a catalogued image. */
@@ -29,7 +30,13 @@ export function classCaptions(name: string, description?: string | null): string
   return [`a satellite image of ${a}`, `Overhead view of ${a}.`, `Satellite chip showing ${a}.`, ...(description ? [description] : [])];
 }
 
-function parseBoxes(v: unknown): BoxRef[] {
+/**
+ * Image boxes of a prototype's stored examples: `add_prototype` stores each as
+ * `{ image_id, box: { x, y, width, height }, ... }` (pipeline/prototypes/examples.ts); flat
+ * `{ image_id, x, y, width, height }` rows (older stores) are read too. Files and tiles
+ * without a box have no image box and are left out.
+ */
+export function parseBoxes(v: unknown): BoxRef[] {
   let arr: unknown = v;
   if (typeof v === 'string') {
     try {
@@ -39,7 +46,14 @@ function parseBoxes(v: unknown): BoxRef[] {
     }
   }
   if (!Array.isArray(arr)) return [];
-  return arr.filter((b): b is BoxRef => !!b && typeof b === 'object' && typeof (b as BoxRef).image_id === 'string' && [(b as BoxRef).x, (b as BoxRef).y, (b as BoxRef).width, (b as BoxRef).height].every((n) => Number.isFinite(n)));
+  const out: BoxRef[] = [];
+  for (const b of arr as Record<string, unknown>[]) {
+    if (!b || typeof b !== 'object' || typeof b.image_id !== 'string') continue;
+    const src = (b.box && typeof b.box === 'object' ? b.box : b) as Record<string, unknown>;
+    const box = { image_id: b.image_id, x: Number(src.x), y: Number(src.y), width: Number(src.width), height: Number(src.height) };
+    if ([box.x, box.y, box.width, box.height].every((n) => Number.isFinite(n)) && box.width > 0 && box.height > 0) out.push(box);
+  }
+  return out;
 }
 
 async function readTable(store: Store, name: string): Promise<Record<string, unknown>[]> {
@@ -98,7 +112,8 @@ export async function detectionExamples(store: Store, names?: string[]): Promise
 }
 
 /** A COCO detection file: one example per box, captioned by its category name. */
-export async function cocoExamples(file: string, imageRoot?: string): Promise<Example[]> {
+export async function cocoExamples(file: string, imageRoot?: string, roots: string[] = []): Promise<Example[]> {
+  await assertAllowedPath(file, roots);
   const coco = await readJson(file) as { images?: { id: number; file_name: string }[]; annotations?: { image_id: number; bbox: number[]; category_id: number }[]; categories?: { id: number; name: string }[] };
   if (!Array.isArray(coco.images) || !Array.isArray(coco.annotations) || !Array.isArray(coco.categories)) {
     throw new GeoscoutError('INVALID_INPUT', `${file} is not a COCO detection file: it needs images, annotations and categories arrays.`);
@@ -110,6 +125,8 @@ export async function cocoExamples(file: string, imageRoot?: string): Promise<Ex
   for (const a of coco.annotations) {
     const img = images.get(a.image_id), name = cats.get(a.category_id);
     if (!img || !name || a.bbox?.length !== 4) continue;
+    // file_name is data from the file, not a path the caller checked: it obeys the roots too.
+    await assertAllowedPath(img, roots);
     out.push({ from: { kind: 'file', path: img, box: a.bbox as [number, number, number, number] }, captions: classCaptions(name), class: classKey(name), role: 'positive', source: 'coco' });
   }
   return out;
@@ -120,7 +137,8 @@ export async function cocoExamples(file: string, imageRoot?: string): Promise<Ex
  * path (`image`, `image_path`, `figure_path` or `path`, relative to the file) and a
  * caption (`caption` or `text`); `class` is optional. Rows without both are skipped.
  */
-export async function pairExamples(file: string): Promise<Example[]> {
+export async function pairExamples(file: string, roots: string[] = []): Promise<Example[]> {
+  await assertAllowedPath(file, roots);
   const text = await readFile(file, 'utf8').catch((cause: unknown) => {
     throw new GeoscoutError('NOT_FOUND', `Cannot read figure pairs ${file}: create them with \`geoscout docs pairs\` or fix the path.`, { cause });
   });
@@ -136,7 +154,9 @@ export async function pairExamples(file: string): Promise<Example[]> {
     const img = r.image ?? r.image_path ?? r.figure_path ?? r.path;
     const cap = r.caption ?? r.text;
     if (typeof img !== 'string' || typeof cap !== 'string' || !cap.trim()) continue;
-    out.push({ from: { kind: 'file', path: path.resolve(path.dirname(file), img) }, captions: [cap.trim()], class: typeof r.class === 'string' ? classKey(r.class) : '', role: 'positive', source: 'pairs' });
+    const imgPath = path.resolve(path.dirname(file), img);
+    await assertAllowedPath(imgPath, roots);
+    out.push({ from: { kind: 'file', path: imgPath }, captions: [cap.trim()], class: typeof r.class === 'string' ? classKey(r.class) : '', role: 'positive', source: 'pairs' });
   }
   return out;
 }

@@ -45,8 +45,8 @@ export async function collectExamples(ctx: JobContext, p: TrainParamsT): Promise
   return [
     ...(s.prototypes !== false ? await prototypeExamples(ctx.store, names) : []),
     ...(s.detections ? await detectionExamples(ctx.store, names) : []),
-    ...(s.coco ? await cocoExamples(s.coco, s.coco_image_root) : []),
-    ...(s.pairs ? await pairExamples(s.pairs) : []),
+    ...(s.coco ? await cocoExamples(s.coco, s.coco_image_root, ctx.config.allowedRoots) : []),
+    ...(s.pairs ? await pairExamples(s.pairs, ctx.config.allowedRoots) : []),
   ];
 }
 
