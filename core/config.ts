@@ -45,9 +45,15 @@ export const ConfigSchema = z
         tokenFile: z.string().min(1).optional(),
         /** Browser origins allowed to call the server besides its own address. */
         allowedOrigins: z.array(z.string().url()).default([]),
+        /** Host names the Host header may carry besides the bind address (a DNS name, a proxy's). */
+        allowedHosts: z.array(z.string().min(1)).default([]),
+        /** Open MCP sessions at most; a new client beyond it gets an error until one closes or expires. */
+        maxSessions: z.number().int().min(1).max(100_000).default(200),
+        /** Sessions idle this long are closed. */
+        sessionIdleMinutes: z.number().min(1).max(7 * 24 * 60).default(30),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 8765, allowedOrigins: [] }),
+      .default({ host: '127.0.0.1', port: 8765, allowedOrigins: [], allowedHosts: [], maxSessions: 200, sessionIdleMinutes: 30 }),
     llm: z
       .object({
         /** `openai` = any OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, LM Studio); `anthropic` = Claude. */

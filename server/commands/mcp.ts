@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { log } from '../../core/log.js';
 import { createToolContext } from '../../tools/context.js';
 import { action } from '../cli-context.js';
-import { createServer } from '../mcp/create-server.js';
+import { createServer, guardToolCalls } from '../mcp/create-server.js';
 
 /** `geoscout mcp`: the MCP server over stdio (stdout carries only protocol messages). */
 export function mcpCommand(): Command {
@@ -24,6 +24,7 @@ export function mcpCommand(): Command {
           process.once('SIGTERM', () => resolve());
         });
         await server.connect(transport);
+        guardToolCalls(transport);
         log.info({ tools: (await import('../../tools/registry.js')).TOOLS.map((t) => t.name) }, 'MCP server on stdio');
         await done;
         await server.close().catch(() => undefined);

@@ -7,7 +7,7 @@ import { createToolContext } from '../../tools/context.js';
 import { action, parseNumberList } from '../cli-context.js';
 import { createHttpApp, listen } from '../mcp/http-app.js';
 
-interface ServeOptions { host?: string; port?: number; tokenFile?: string; allowOrigin?: string[]; auth: boolean }
+interface ServeOptions { host?: string; port?: number; tokenFile?: string; allowOrigin?: string[]; allowHost?: string[]; auth: boolean }
 
 /** `geoscout serve`: MCP over Streamable HTTP on /mcp plus the REST mirror, on one port. */
 export function serveCommand(): Command {
@@ -17,6 +17,7 @@ export function serveCommand(): Command {
     .option('--port <n>', 'port (default 8765; 0 = any free port)', (v) => parseNumberList(v, 1, '--port')[0])
     .option('--token-file <file>', 'file whose first line is the bearer token')
     .option('--allow-origin <origins...>', 'browser origins allowed besides the server\'s own')
+    .option('--allow-host <hosts...>', 'host names the Host header may carry besides the bind address (a server on 0.0.0.0 behind a DNS name or proxy)')
     .option('--no-auth', 'no bearer token (only on a loopback address; for local testing such as the conformance suite)')
     .action(
       action(async (ctx, o: ServeOptions) => {
@@ -26,10 +27,10 @@ export function serveCommand(): Command {
         if (!o.auth && !loopback) throw new GeoscoutError('INVALID_INPUT', `--no-auth is only allowed on a loopback address, not ${host}. Set GEOSCOUT_TOKEN instead.`);
         const tctx = createToolContext(ctx.config, ctx.store);
         const port = o.port ?? ctx.config.server.port;
-        const hosts = loopback ? ['127.0.0.1', 'localhost', '[::1]', '::1'] : [host, 'localhost', '127.0.0.1'];
+        const hosts = [...(loopback ? ['127.0.0.1', 'localhost', '[::1]', '::1'] : [host, 'localhost', '127.0.0.1']), ...ctx.config.server.allowedHosts, ...(o.allowHost ?? [])];
         // The own origins depend on the bound port, known only after listen(): allow them lazily.
         const origins: string[] = [...ctx.config.server.allowedOrigins, ...(o.allowOrigin ?? [])];
-        const app = createHttpApp({ context: tctx, token, allowedHosts: hosts, allowedOrigins: origins });
+        const app = createHttpApp({ context: tctx, token, allowedHosts: hosts, allowedOrigins: origins, maxSessions: ctx.config.server.maxSessions, sessionIdleMs: ctx.config.server.sessionIdleMinutes * 60_000 });
         const { server, port: bound } = await listen(app.app, host, port);
         for (const h of ['127.0.0.1', 'localhost', host]) origins.push(`http://${h}:${bound}`);
         // Guard lists are read per request, so pushing after creation takes effect.
@@ -50,7 +51,10 @@ export function serveCommand(): Command {
 /** The bearer token: $GEOSCOUT_TOKEN, else the token file (flag or config); missing is a CONFIG error. */
 export async function resolveToken(config: Config, tokenFile?: string): Promise<string> {
   const env = process.env.GEOSCOUT_TOKEN?.trim();
-  if (env) return env;
+  if (env) {
+    if (env.length < 16) throw new GeoscoutError('CONFIG', 'GEOSCOUT_TOKEN is shorter than 16 characters: use a long random token (e.g. `export GEOSCOUT_TOKEN=$(openssl rand -hex 32)`).');
+    return env;
+  }
   const file = tokenFile ?? config.server.tokenFile;
   if (file) {
     const text = (await readFile(file, 'utf8').catch((cause: unknown) => { throw new GeoscoutError('CONFIG', `Cannot read the token file ${file}: create it or fix server.tokenFile.`, { cause }); })).split('\n')[0]!.trim();

@@ -4,11 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import express, { type Express, type Request, type Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { log } from '../../core/log.js';
 import { TOOLS } from '../../tools/registry.js';
 import { restRouter } from '../rest/rest-router.js';
-import { createServer, type ServerDeps } from './create-server.js';
+import { createServer, guardToolCalls, type ServerDeps } from './create-server.js';
 import { bearerAuth, originGuard } from './http-security.js';
 
 /** Options of the HTTP app (MCP on /mcp + REST). */
@@ -21,6 +21,8 @@ export interface HttpAppOptions extends ServerDeps {
   allowedOrigins: string[];
   /** Sessions idle this long are closed (default 30 min). */
   sessionIdleMs?: number;
+  /** Open sessions at most (default 200): one more initialize gets a JSON-RPC error (HTTP 503). */
+  maxSessions?: number;
 }
 
 interface Session {
@@ -60,6 +62,7 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     if (id && !session) return jsonRpcError(res, 404, -32001, `Unknown or expired session ${id}: initialize a new one.`);
     if (!session) {
       if (!isInitializeRequest(req.body)) return jsonRpcError(res, 400, -32000, 'No mcp-session-id header: the first request must be initialize.');
+      if (sessions.size >= (opts.maxSessions ?? 200)) return jsonRpcError(res, 503, -32000, `The server holds its maximum of ${opts.maxSessions ?? 200} sessions: close an unused one (DELETE /mcp) or retry later.`);
       session = await openSession(opts, sessions);
     }
     session.lastSeen = Date.now();
@@ -75,6 +78,7 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
   app.get('/mcp', streamOrDelete);
   app.delete('/mcp', streamOrDelete);
   app.use(restRouter(tools, opts.context));
+  app.use(bodyErrors);
 
   const idle = opts.sessionIdleMs ?? 30 * 60_000;
   const sweeper = setInterval(() => {
@@ -114,7 +118,26 @@ async function openSession(opts: HttpAppOptions, sessions: Map<string, Session>)
   };
   transport.onclose = () => { if (transport.sessionId) sessions.delete(transport.sessionId); };
   await server.connect(transport);
+  guardToolCalls(transport);
   return session;
+}
+
+/**
+ * Errors express raises before a route runs (malformed JSON, a body over the limit) in the
+ * caller's protocol: JSON-RPC on /mcp (-32700 parse error, -32600 invalid request), the REST
+ * error shape elsewhere; never express's HTML page with a stack trace.
+ */
+function bodyErrors(err: unknown, req: Request, res: Response, next: NextFunction): void {
+  if (res.headersSent) return next(err);
+  const e = err as { type?: string; status?: number; message?: string };
+  const tooLarge = e.type === 'entity.too.large';
+  const parse = e.type === 'entity.parse.failed';
+  const status = tooLarge ? 413 : parse ? 400 : (e.status ?? 500) < 500 ? e.status! : 500;
+  const message = tooLarge ? 'The request body is over the 32 MB limit: send smaller example images or a file path on the server.' : parse ? `The request body is not valid JSON: ${e.message ?? ''}`.trim() : status < 500 ? (e.message ?? 'bad request') : 'internal error';
+  if (status >= 500) log.error({ err }, 'HTTP request failed');
+  if (req.path === '/mcp') return jsonRpcError(res, status, parse ? -32700 : tooLarge ? -32600 : -32603, message);
+  const code = tooLarge ? 'LIMIT_EXCEEDED' : status < 500 ? 'INVALID_INPUT' : 'INTERNAL';
+  res.status(status).json({ error: { code, message } });
 }
 
 function jsonRpcError(res: Response, status: number, code: number, message: string): void {
