@@ -4,6 +4,7 @@ import { log } from '../../core/log.js';
 import { createToolContext } from '../../tools/context.js';
 import { action } from '../cli-context.js';
 import { createServer, guardToolCalls } from '../mcp/create-server.js';
+import { MAX_STDIO_REQUEST_BYTES, StdioRequestGuard } from '../mcp/stdio-guard.js';
 
 /** `geoscout mcp`: the MCP server over stdio (stdout carries only protocol messages). */
 export function mcpCommand(): Command {
@@ -15,7 +16,10 @@ export function mcpCommand(): Command {
         console.log = console.info = console.warn = console.error;
         const tctx = createToolContext(ctx.config, ctx.store);
         const server = createServer({ context: tctx });
-        const transport = new StdioServerTransport();
+        // Oversized requests get a JSON-RPC error instead of closing the connection (stdio-guard.ts).
+        const guard = new StdioRequestGuard((line) => process.stdout.write(line));
+        process.stdin.pipe(guard);
+        const transport = new StdioServerTransport(guard as unknown as typeof process.stdin, process.stdout, { maxBufferSize: MAX_STDIO_REQUEST_BYTES + 1024 });
         const done = new Promise<void>((resolve) => {
           process.stdin.once('end', resolve);
           process.stdin.once('close', resolve);
