@@ -48,8 +48,21 @@ export function isGeoscoutError(err: unknown, code?: ErrorCode): err is Geoscout
 export function toGeoscoutError(err: unknown, fallback: ErrorCode = 'INTERNAL', context?: string): GeoscoutError {
   if (err instanceof GeoscoutError) return err;
   if (isAbortError(err)) return new GeoscoutError('CANCELLED', 'The operation was cancelled.', { cause: err });
+  const issues = zodIssues(err);
+  if (issues) {
+    // A schema refused the input: the caller's mistake, named by field, never INTERNAL.
+    const what = issues.map((i) => `${i.path.length ? i.path.join('.') : '(input)'}: ${i.message}`).join('; ');
+    return new GeoscoutError('INVALID_INPUT', `Invalid input: ${what}.`, { cause: err, details: { issues } });
+  }
   const message = err instanceof Error ? err.message : String(err);
   return new GeoscoutError(fallback, context ? `${context}: ${message}` : message, { cause: err });
+}
+
+/** The issues of a zod validation error (any zod version: matched by shape), else null. */
+function zodIssues(err: unknown): { path: (string | number)[]; message: string }[] | null {
+  const e = err as { name?: unknown; issues?: unknown };
+  if (!e || e.name !== 'ZodError' || !Array.isArray(e.issues)) return null;
+  return (e.issues as { path?: unknown[]; message?: unknown }[]).map((i) => ({ path: (i.path ?? []).map((p) => (typeof p === 'number' ? p : String(p))), message: String(i.message ?? 'invalid') }));
 }
 
 /** True for the errors AbortSignal-aware APIs throw. */

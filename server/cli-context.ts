@@ -72,6 +72,13 @@ export function parseNumberList(text: string, count: number, name: string): numb
   return nums;
 }
 
+/** A `--to` bound as ISO: a bare date (2024-06-03) means the end of that day (UTC). */
+export function endOfDayIfBare(text: string, name: string): string {
+  const d = parseDateOption(text, name);
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text.trim())) d.setUTCHours(23, 59, 59, 999);
+  return d.toISOString();
+}
+
 /** Parses a date option; throws INVALID_INPUT with the expected form. */
 export function parseDateOption(text: string, name: string): Date {
   const d = new Date(text);

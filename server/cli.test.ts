@@ -28,6 +28,25 @@ beforeAll(async () => {
 afterAll(async () => tmp.cleanup());
 
 describe('geoscout CLI', () => {
+  it('input a schema or an option parser refuses is INVALID_INPUT naming the field, exit 2, no stack trace', async () => {
+    const cases: [string[], RegExp][] = [
+      [['search', 'ship', '--limit', '101'], /limit: Too big/],
+      [['search', 'ship', '--limit', 'abc'], /--limit must be/],
+      [['search', 'ship', '--from', 'yesterday'], /--from must be a date/],
+      [['detect', 'img_0000000000000000', '-q', 'car', '--threshold', '2'], /threshold: Too big/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = await geoscout(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^error \[INVALID_INPUT\]: /m);
+      expect(r.stderr).toMatch(msg);
+      expect(r.stderr, args.join(' ')).not.toMatch(/ZodError|\n\s+at |"stack"/);
+    }
+    // A bare date is a date: --from 2024-01-01 passes the input check (and reaches the empty archive).
+    const dated = await geoscout(['search', 'ship', '--from', '2024-01-01', '--to', '2024-12-31']);
+    expect(dated.stderr).toMatch(/error \[NOT_FOUND\]: No tiles are embedded/);
+  });
+
   it('every command and subcommand has a description and --help', async () => {
     // In-process over the command tree (a process per command would cost seconds each);
     // one real process checks the binary itself.

@@ -1,3 +1,4 @@
+import { toGeoscoutError } from '../core/errors.js';
 import { Command } from 'commander';
 import { imagesCommand } from './commands/images.js';
 import { modelsCommand } from './commands/models.js';
@@ -51,5 +52,13 @@ export function buildCli(): Command {
 
 /** Runs the CLI on an argv (process.argv by default). */
 export async function runCli(argv: string[] = process.argv): Promise<void> {
-  await buildCli().parseAsync(argv);
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (err) {
+    // Option parsers (--limit abc, --bbox 1,2) throw while commander parses, before any
+    // action runs: the same one-line error and exit code as an action's.
+    const e = toGeoscoutError(err);
+    process.stderr.write(`error [${e.code}]: ${e.message}\n`);
+    process.exitCode = e.code === 'INVALID_INPUT' || e.code === 'CONFIG' ? 2 : 1;
+  }
 }

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { searchTilesInput, searchTilesTool } from '../../tools/search-tiles.js';
 import { createToolContext } from '../../tools/context.js';
-import { action, parseNumberList } from '../cli-context.js';
+import { action, endOfDayIfBare, parseDateOption, parseNumberList } from '../cli-context.js';
 
 /** `geoscout search`: the search_tiles tool from the command line. */
 export function searchCommand(): Command {
@@ -13,8 +13,8 @@ export function searchCommand(): Command {
     .option('-p, --prototype <name>', 'search with a prototype (prototypes list)')
     .option('--not <text...>', 'descriptions of what not to return')
     .option('--bbox <minLon,minLat,maxLon,maxLat>', 'WGS84 area')
-    .option('--from <iso>', 'acquired at or after')
-    .option('--to <iso>', 'acquired at or before')
+    .option('--from <date>', 'acquired at or after (2024-06-03 or 2024-06-03T10:30:00Z)', (v) => parseDateOption(v, '--from').toISOString())
+    .option('--to <date>', 'acquired at or before (a bare date means the end of that day)', (v) => endOfDayIfBare(v, '--to'))
     .option('--sensor <names...>', 'sensors')
     .option('--limit <n>', 'number of hits', (v) => parseNumberList(v, 1, '--limit')[0], 10)
     .option('--model <model>', 'model id or id@version')
