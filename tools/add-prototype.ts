@@ -38,6 +38,14 @@ export const PrototypeSummarySchema = z.object({
   threshold: z.number().nullable().describe('own score threshold in detect_in_region; null: the call\'s threshold applies, else 0.3'),
   self_check: z.object({ n: z.number(), auc: z.number(), top1: z.number(), probe_auc: z.number().nullable() }).nullable().describe('leave-one-out check on its own examples against negatives and background tiles'),
   created_at: z.string(),
+  window_head: z
+    .object({
+      examples: z.number().int(), lengths_m: z.array(z.number()), train_auc: z.number(), seconds: z.number(), threshold: z.number(),
+      used: z.boolean().describe('detect_in_region uses the head (it found the held-out examples better than the encoder did)'),
+      check: z.object({ window_head_mrr: z.number(), encoder_mrr: z.number(), n: z.number().int() }).nullable().describe('two-fold check on the examples: mean reciprocal rank of held-out examples per detector'),
+    })
+    .nullable()
+    .describe('few-shot window head fitted on the examples\' pixels (≥ 5 examples with image boxes); detect_in_region uses it when `used` (chosen by a two-fold check on the examples); lengths_m are the object lengths it scans for'),
   probe_negatives: z
     .object({ given: z.number().int(), surrounding: z.number().int(), background: z.number().int() })
     .optional()

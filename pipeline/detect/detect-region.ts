@@ -8,6 +8,7 @@ import { prototypeQuery } from '../prototypes/prototypes.js';
 import { upsertDetections, type DetectionRow } from '../prototypes/tables.js';
 import type { BBox, Georef, GeoJsonPolygon, PixelWindow } from '../raster/georef.js';
 import type { Stretch } from '../raster/stretch.js';
+import { detectWithHead } from './detect-head.js';
 import { detectInWindow, nms, type DetectWindowOptions } from './detect-window.js';
 import { isPrototypeQuery, prepareQueries, type DetectQuery } from './scorer.js';
 
@@ -82,7 +83,9 @@ export async function detectInRegion(
     else if (q.text?.trim()) dq.push({ label: q.text.trim(), text: q.text.trim() });
     else throw new GeoscoutError('INVALID_INPUT', 'A query is empty: give {"text": "what to find"} or {"prototype": "<name>"}.');
   }
-  const prepared = (await prepareQueries(enc, dq, opts.signal)).map((q) => (q.threshold != null ? q : { ...q, threshold: opts.threshold ?? (isPrototypeQuery(q) ? PROTOTYPE_DEFAULT_THRESHOLD : TEXT_DEFAULT_THRESHOLD) }));
+  // A window head's own threshold is a default the call may override (its scores are probabilities).
+  const prepared = (await prepareQueries(enc, dq, opts.signal)).map((q) => (q.head ? { ...q, threshold: opts.threshold ?? q.head.threshold } : q.threshold != null ? q : { ...q, threshold: opts.threshold ?? (isPrototypeQuery(q) ? PROTOTYPE_DEFAULT_THRESHOLD : TEXT_DEFAULT_THRESHOLD) }));
+  const scored = prepared.filter((q) => !q.head), headed = prepared.filter((q) => q.head);
   const targets = await regionTargets(store, region);
   const pixels = targets.reduce((s, t) => s + t.window.width * t.window.height, 0);
   const max = opts.maxRegionPixels ?? 16384 * 16384;
@@ -96,7 +99,7 @@ export async function detectInRegion(
     throwIfAborted(opts.signal);
     const raster = await openCatalogImage(rec, opts.signal);
     try {
-      const dets = await detectInWindow(raster, rec.gsd_m, window, prepared, enc, {
+      const dets = !scored.length ? [] : await detectInWindow(raster, rec.gsd_m, window, scored, enc, {
         stretch: rec.stretch as Stretch,
         threshold: opts.threshold ?? TEXT_DEFAULT_THRESHOLD,
         maxRegionPixels: max,
@@ -106,6 +109,9 @@ export async function detectInRegion(
         ...(opts.timings ? { timings: opts.timings } : {}),
         onProgress: (d, t, m) => opts.onProgress?.(done + (d / t) * window.width * window.height, pixels, `${rec.image_id}: ${m ?? ''}`),
       });
+      for (const q of headed) {
+        dets.push(...(await detectWithHead({ raster, gsdM: rec.gsd_m, stretch: rec.stretch as Stretch }, window, q, enc, { threshold: q.threshold!, max: opts.maxDetections, ...(opts.signal ? { signal: opts.signal } : {}) })));
+      }
       for (const d of dets) {
         const f = toFeature(rec, raster.georef, d.label, d.score, d.box, enc.modelVersion);
         if (inside && !inside(f.properties.lon, f.properties.lat)) continue;

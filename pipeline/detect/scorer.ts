@@ -1,3 +1,4 @@
+import type { WindowHead } from '../fewshot/window-head.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import type { Exemplars } from './exemplars.js';
 import { add, dot, meanOf, normalize, rows } from './vectors.js';
@@ -14,6 +15,8 @@ export interface DetectQuery {
   threshold?: number;
   /** Linear probe of a prototype: score = sigmoid(w·x + b), used instead of the softmax when set. */
   probe?: { w: number[]; b: number };
+  /** A prototype's few-shot window head: detections come from it instead of proposals + crop scores. */
+  head?: WindowHead;
   /** A prototype's examples: the score is also weighted by the nearest one (exemplars.ts). */
   exemplars?: Exemplars;
 }

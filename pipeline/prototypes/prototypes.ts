@@ -10,6 +10,10 @@ import { tilesSchema, tilesTableName } from '../index/tiles-table.js';
 import { patchCount } from '../search/tile-search.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import { resolveExamples, type ExampleRef, type StoredExample } from './examples.js';
+import { MIN_HEAD_EXAMPLES } from '../fewshot/fit-head.js';
+import { fitPrototypeHead, located, withExampleImages } from '../fewshot/prototype-head.js';
+import { isWindowHead } from '../fewshot/window-head.js';
+import { chooseDetector, type DetectorChoice } from './choose-detector.js';
 import { surroundingNegatives } from './hard-negatives.js';
 import { fitProbe, looSelfCheck, type Probe, type SelfCheck } from './probe.js';
 import { prototypeRows, prototypesTable, setFeedback, type PrototypeRow } from './tables.js';
@@ -36,6 +40,8 @@ export interface PrototypeSummary {
   threshold: number | null;
   self_check: SelfCheck | null;
   created_at: string;
+  /** The few-shot window head (pipeline/fewshot), when ≥ 5 examples have image boxes. */
+  window_head: { examples: number; lengths_m: number[]; train_auc: number; seconds: number; threshold: number; used: boolean; check: { window_head_mrr: number; encoder_mrr: number; n: number } | null } | null;
   /** What the probe of the version just added was fitted against (add_prototype only). */
   probe_negatives?: { given: number; surrounding: number; background: number };
 }
@@ -78,6 +84,16 @@ export async function addPrototype(store: Store, enc: ClipEncoder, input: AddPro
   const hard = withProbe && proposer ? await surroundingNegatives(store, enc, proposer, positives, signal) : [];
   const negVectors = [...negatives.map((n) => n.vector), ...hard, ...background];
   const probe: Probe | null = withProbe ? fitProbe(positives.map((p) => p.vector), negVectors) : null;
+  // The window head learns the examples' look from pixels, so it holds where the encoder was
+  // never trained (real imagery: bench:real); refitted from all examples at every version.
+  // A two-fold check on the examples picks the detector detect_in_region uses (choose-detector.ts).
+  const fitted = withProbe && located(positives).length >= MIN_HEAD_EXAMPLES
+    ? await withExampleImages(store, [...positives, ...negatives], signal, async (images) => {
+      const head = await fitPrototypeHead(positives, negatives, images, signal);
+      return head ? { head, choice: await chooseDetector(store, enc, proposer, positives, negVectors, text, images, signal) } : null;
+    })
+    : null;
+  const head = fitted?.head ?? null;
   const selfCheck = positives.length >= 2 ? looSelfCheck(positives.map((p) => p.vector), negVectors, (pos) => fuse(normalize(meanOf(pos)), text, pos.length), probe ? (pos) => fitProbe(pos, negVectors) : null) : null;
   const version = (current?.version ?? 0) + 1;
   const row: PrototypeRow = {
@@ -91,7 +107,7 @@ export async function addPrototype(store: Store, enc: ClipEncoder, input: AddPro
     fused_vector: Array.from(fused),
     examples: JSON.stringify(positives),
     negatives: JSON.stringify(negatives),
-    probe: probe ? JSON.stringify(probe) : null,
+    probe: probe ? JSON.stringify({ ...probe, ...(fitted ? { head: fitted.head, detector: fitted.choice } : {}) }) : null,
     // Detection scores are probe × nearest-example likeness × objectness (exemplars.ts): the
     // call's threshold applies, as for text queries (a fixed 0.5 cut most true turbines).
     threshold: null,
@@ -125,12 +141,15 @@ export async function prototypeQuery(store: Store, name: string, modelVersion: s
     const hint = other ? ` It exists for ${other.model_version}; re-create it with this model (examples are re-embedded).` : ' list_prototypes shows the defined ones; add_prototype defines a new one.';
     throw new GeoscoutError('NOT_FOUND', `Unknown prototype "${name}" for model ${modelVersion}.${hint}`);
   }
-  const probe = row.probe ? (JSON.parse(row.probe) as Probe) : undefined;
+  const stored = row.probe ? (JSON.parse(row.probe) as Probe & { head?: unknown; detector?: DetectorChoice }) : undefined;
+  const probe = stored ? { w: stored.w, b: stored.b } : undefined;
+  const head = stored && isWindowHead(stored.head) && stored.detector?.detector === 'window-head' ? stored.head : undefined;
   const exemplars = opts.withExemplars ? await exemplarsOf(store, JSON.parse(row.examples) as StoredExample[]) : null;
   return {
     label: `prototype:${row.name}`,
     vector: Float32Array.from(row.fused_vector),
     ...(probe ? { probe } : {}),
+    ...(head ? { head } : {}),
     ...(exemplars ? { exemplars } : {}),
     ...(row.threshold != null ? { threshold: row.threshold } : {}),
   };
@@ -162,9 +181,20 @@ function summarize(r: PrototypeRow): PrototypeSummary {
     positives: (JSON.parse(r.examples) as unknown[]).length,
     negatives: (JSON.parse(r.negatives) as unknown[]).length,
     has_probe: r.probe != null,
+    window_head: headSummary(r.probe),
     threshold: r.threshold,
     self_check: r.self_check ? (JSON.parse(r.self_check) as SelfCheck) : null,
     created_at: r.created_at,
+  };
+}
+
+function headSummary(probe: string | null): PrototypeSummary['window_head'] {
+  const { head, detector } = probe ? (JSON.parse(probe) as { head?: unknown; detector?: DetectorChoice }) : {};
+  if (!isWindowHead(head)) return null;
+  const r2 = (x: number) => Math.round(x * 100) / 100;
+  return {
+    examples: head.fitted.examples, lengths_m: head.lengthsM.map(r2), train_auc: head.fitted.train_auc, seconds: head.fitted.seconds, threshold: head.threshold,
+    used: detector?.detector === 'window-head', check: detector ? { window_head_mrr: r2(detector.mrr.window_head), encoder_mrr: r2(detector.mrr.encoder), n: detector.n } : null,
   };
 }
 
