@@ -93,7 +93,6 @@ export async function addPrototype(store: Store, enc: ClipEncoder, input: AddPro
       return head ? { head, choice: await chooseDetector(store, enc, proposer, positives, negVectors, text, images, signal) } : null;
     })
     : null;
-  const head = fitted?.head ?? null;
   const selfCheck = positives.length >= 2 ? looSelfCheck(positives.map((p) => p.vector), negVectors, (pos) => fuse(normalize(meanOf(pos)), text, pos.length), probe ? (pos) => fitProbe(pos, negVectors) : null) : null;
   const version = (current?.version ?? 0) + 1;
   const row: PrototypeRow = {

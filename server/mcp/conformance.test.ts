@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { makeTempDir } from '../../core/testing/temp-dir.js';
+import { generateScene } from '../../pipeline/synth/generate-scene.js';
 import { TOOLS } from '../../tools/registry.js';
 import { REPO_ROOT } from './testing/fixture.js';
 
@@ -71,6 +72,22 @@ describe('MCP Inspector CLI', () => {
   it('lists the tools over stdio', async () => {
     const { stdout } = await inspector(['--cli', process.execPath, GEOSCOUT, 'mcp', '--method', 'tools/list']);
     expect((JSON.parse(stdout) as { tools: { name: string }[] }).tools.map((t) => t.name)).toEqual(TOOLS.map((t) => t.name));
+  });
+
+  it('get_tile_image of a whole 4096² scene at the largest size succeeds over stdio (10.4 MB killed the connection before)', async () => {
+    const scene = await generateScene(path.join(tmp.dir, 'big'), 'whole', { seed: 7, width: 4096, height: 4096 });
+    const cli = await run(process.execPath, [GEOSCOUT, 'images', 'add', scene.tiffPath, '--json'], { cwd: tmp.dir, env });
+    const id = (JSON.parse(cli.stdout) as { added: { image_id: string }[] }).added[0]!.image_id;
+    const args = ['--cli', process.execPath, GEOSCOUT, 'mcp', '--method', 'tools/call', '--tool-name', 'get_tile_image', '--tool-arg', `image_id=${id}`, '--tool-arg', 'x=0', '--tool-arg', 'y=0', '--tool-arg', 'width=4096', '--tool-arg', 'height=4096', '--tool-arg', 'max_size=1568'];
+    const { stdout } = await run(path.join(BIN, 'mcp-inspector-cli'), args, { cwd: path.join(REPO_ROOT, 'bin'), env, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+    const res = JSON.parse(stdout) as { isError?: boolean; content: { type: string; data?: string; mimeType?: string }[]; structuredContent: { width: number; base64?: string } };
+    expect(res.isError).toBeFalsy();
+    expect(res.structuredContent.width).toBe(1568);
+    expect(res.structuredContent.base64).toBeUndefined();
+    const img = res.content.find((c) => c.type === 'image')!;
+    // Under the providers' 5 MB image limit and well under the 10 MiB stdio message cap.
+    expect(img.data!.length).toBeLessThan(5 * 1024 * 1024);
+    expect(stdout.length).toBeLessThan(8 * 1024 * 1024);
   });
 
   it('lists the tools over Streamable HTTP with the bearer token', async () => {
