@@ -8,8 +8,10 @@ import { linear, mlpLogit, sigmoid, TARGET_PX, WINDOW_CELLS, type WindowHead } f
 
 /** Canonical side of one scanned chunk (memory: about 40 bytes per canonical pixel). */
 const CHUNK = 1536;
-/** Peaks below this probability are not reported. */
+/** Peaks below this probability are not reported (default of minScore). */
 const MIN_PROB = 0.02;
+/** Lowest linear-head probability a peak needs before the MLP stage rescores it. */
+const MLP_PEAK_FLOOR = 0.1;
 
 /** A box in image pixels. */
 export interface HeadBox {
@@ -34,7 +36,11 @@ export interface HeadDetection {
  */
 export async function scanWindowHead(img: HeadImage, win: PixelWindow, head: WindowHead, opts: { signal?: AbortSignal; nmsIou?: number; minScore?: number } = {}): Promise<HeadDetection[]> {
   const w = Float32Array.from(head.w), rw = head.regW.map((r) => Float32Array.from(r));
-  const minLogit = Math.log((opts.minScore ?? MIN_PROB) / (1 - (opts.minScore ?? MIN_PROB)));
+  const minScore = opts.minScore ?? MIN_PROB;
+  // Peaks are found on the linear score; with an MLP stage the final score differs, so the
+  // linear floor is lower (but bounded: every peak costs an MLP evaluation).
+  const floor = head.mlp ? Math.min(minScore, MLP_PEAK_FLOOR) : minScore;
+  const minLogit = Math.log(floor / (1 - floor));
   const found: HeadDetection[] = [];
   const W = img.raster.info.width, H = img.raster.info.height;
   for (const L of head.lengthsM) {
@@ -61,15 +67,37 @@ export async function scanWindowHead(img: HeadImage, win: PixelWindow, head: Win
             if (cx < x || cx >= x + cw || cy < y || cy >= y + ch) continue;
             const f = windowFeatures(maps, p.x, p.y, WINDOW_CELLS);
             const bw = clampSize(Math.exp(linear(rw[0]!, head.regB[0], f))) / c.sx, bh = clampSize(Math.exp(linear(rw[1]!, head.regB[1], f))) / c.sy;
-            found.push({ box: { x: cx - bw / 2, y: cy - bh / 2, width: bw, height: bh }, score: sigmoid(head.mlp ? mlpLogit(head.mlp, f) : p.v) });
+            const score = sigmoid(head.mlp ? mlpLogit(head.mlp, f) : p.v);
+            if (score >= minScore) found.push({ box: { x: cx - bw / 2, y: cy - bh / 2, width: bw, height: bh }, score });
           }
         }
       }
     }
   }
-  found.sort((a, b) => b.score - a.score);
+  return gridNms(found, opts.nmsIou ?? 0.4);
+}
+
+/**
+ * Non-maximum suppression with kept boxes bucketed on a grid of the largest box's size, so
+ * each box is compared with its neighbours only: a dense scene yields 10⁵ peaks, and the
+ * all-pairs loop took minutes there.
+ */
+export function gridNms(found: HeadDetection[], iou: number): HeadDetection[] {
+  const sorted = [...found].sort((a, b) => b.score - a.score);
+  const cell = Math.max(1, ...sorted.map((d) => Math.max(d.box.width, d.box.height)));
+  const grid = new Map<string, HeadDetection[]>();
   const kept: HeadDetection[] = [];
-  for (const d of found) if (!kept.some((k) => boxIou(k.box, d.box) > (opts.nmsIou ?? 0.4))) kept.push(d);
+  for (const d of sorted) {
+    const gx = Math.floor(d.box.x / cell), gy = Math.floor(d.box.y / cell);
+    let clash = false;
+    for (let dy = -1; dy <= 1 && !clash; dy++) {
+      for (let dx = -1; dx <= 1 && !clash; dx++) clash = (grid.get(`${gx + dx},${gy + dy}`) ?? []).some((k) => boxIou(k.box, d.box) > iou);
+    }
+    if (clash) continue;
+    kept.push(d);
+    const key = `${gx},${gy}`;
+    (grid.get(key) ?? grid.set(key, []).get(key)!).push(d);
+  }
   return kept;
 }
 
