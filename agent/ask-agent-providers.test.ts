@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpApp, listen } from '../server/mcp/http-app.js';
 import { makeServerFixture, REPO_ROOT, type ServerFixture } from '../server/mcp/testing/fixture.js';
 import { askAgent, type AgentEvent, type McpTarget } from './ask-agent.js';
 import { createChatModel } from './llm.js';
@@ -7,11 +8,21 @@ import { scriptedAnthropic, scriptedOpenAI, type ScriptedServer, type ScriptStep
 
 // The real ChatOpenAI / ChatAnthropic classes against local servers that speak their wire
 // formats (agent/testing/scripted-llm.ts), through a spawned `geoscout mcp` over stdio.
+const TOKEN = 'providers-token-0123456789abcdef';
 let fx: ServerFixture;
+let httpUrl: string;
+let stopHttp: () => Promise<void>;
 beforeAll(async () => {
   fx = await makeServerFixture(33);
+  const app = createHttpApp({ context: fx.context, token: TOKEN, allowedHosts: ['127.0.0.1'], allowedOrigins: [] });
+  const { server, port } = await listen(app.app, '127.0.0.1', 0);
+  httpUrl = `http://127.0.0.1:${port}/mcp`;
+  stopHttp = async () => { server.closeAllConnections(); await new Promise((r) => server.close(r)); await app.close(); };
 });
-afterAll(async () => fx?.close());
+afterAll(async () => {
+  await stopHttp?.();
+  await fx?.close();
+});
 
 const stdio = (): McpTarget => ({ kind: 'stdio', args: [path.join(REPO_ROOT, 'bin/geoscout.js'), 'mcp'], env: Object.fromEntries(Object.entries(fx.env).filter(([, v]) => v !== undefined)) as Record<string, string>, cwd: fx.dir });
 
@@ -48,14 +59,15 @@ const PROVIDERS: [string, (s: ScriptStep[]) => Promise<ScriptedServer>, 'openai'
 ];
 
 describe.each(PROVIDERS)('agent through %s', (_name, start, provider) => {
-  for (const streaming of [false, true]) {
-    it(`${streaming ? 'streams (geoscout chat)' : 'answers (geoscout ask)'}: search, then get_tile_image, and the model receives the picture in a form its API accepts`, async () => {
+  for (const [streaming, transport] of [[false, 'stdio'], [true, 'stdio'], [false, 'http']] as const) {
+    it(`${streaming ? 'streams (geoscout chat)' : 'answers (geoscout ask)'} over ${transport}: search, then get_tile_image, and the model receives the picture in a form its API accepts`, async () => {
       const plan = tilePlan();
       const llm = await start(plan.steps);
       try {
         const model = await createChatModel({ provider, model: 'scripted', baseUrl: provider === 'openai' ? `${llm.url}/v1` : llm.url, temperature: 0, maxSteps: 6 }, { OPENAI_API_KEY: 'sk-test', ANTHROPIC_API_KEY: 'sk-ant-test' });
         const events: AgentEvent[] = [];
-        const r = await askAgent({ question: 'Show me a parked aircraft.', model, server: stdio(), config: fx.config, ...(streaming ? { onEvent: (e: AgentEvent) => events.push(e) } : {}) });
+        const server: McpTarget = transport === 'stdio' ? stdio() : { kind: 'http', url: httpUrl, token: TOKEN };
+        const r = await askAgent({ question: 'Show me a parked aircraft.', model, server, config: fx.config, ...(streaming ? { onEvent: (e: AgentEvent) => events.push(e) } : {}) });
         expect(llm.rejected).toEqual([]);
         expect(r.tool_trace.map((t) => [t.name, t.ok])).toEqual([['search_tiles', true], ['get_tile_image', true]]);
         expect(plan.tile()).toMatch(/^img_/);
@@ -76,6 +88,24 @@ describe.each(PROVIDERS)('agent through %s', (_name, start, provider) => {
       }
     });
   }
+});
+
+describe.each(PROVIDERS)('agent tool errors through %s', (_name, start, provider) => {
+  it('a refused tool call reaches the model as an error result it can read, and the turn completes', async () => {
+    const llm = await start([
+      () => ({ toolCalls: [{ name: 'search_tiles', args: { text: 'a ship', bbox: [179, 0, -179, 1] } }] }),
+      (body) => ({ text: /INVALID_INPUT|bbox/.test(toolResultText(body)) ? 'The search was refused: the bbox is not valid. Nothing found.' : 'no error seen' }),
+    ]);
+    try {
+      const model = await createChatModel({ provider, model: 'scripted', baseUrl: provider === 'openai' ? `${llm.url}/v1` : llm.url, temperature: 0, maxSteps: 4 }, { OPENAI_API_KEY: 'sk-test', ANTHROPIC_API_KEY: 'sk-ant-test' });
+      const r = await askAgent({ question: 'Ships near the date line?', model, server: { kind: 'http', url: httpUrl, token: TOKEN }, config: fx.config });
+      expect(llm.rejected).toEqual([]);
+      expect(r.tool_trace.map((t) => [t.name, t.ok])).toEqual([['search_tiles', false]]);
+      expect(r.answer).toMatch(/refused/);
+    } finally {
+      await llm.close();
+    }
+  });
 });
 
 /** Base64 images in a request body, in the provider's own shape. */
