@@ -131,7 +131,8 @@ export async function writeRealMosaic(images: RealImage[], outDir: string, gsdM:
     x += w;
     rowH = Math.max(rowH, h);
   }
-  const data = await sharp({ create: { width: size, height: size, channels: 3, background: { r: 90, g: 90, b: 90 } } }).composite(parts).raw().toBuffer();
+  // Composited PNGs bring an alpha channel: drop it, the TIFF is RGB.
+  const data = await sharp({ create: { width: size, height: size, channels: 3, background: { r: 90, g: 90, b: 90 } } }).composite(parts).removeAlpha().raw().toBuffer();
   const file = path.join(outDir, `mosaic-${size}.tif`);
   await writeRgbGeoTiff(file, new Uint8Array(data.buffer, data.byteOffset, data.byteLength), size, size, gsdM, index);
   return file;
