@@ -1,5 +1,4 @@
 import { throwIfAborted } from '../../core/errors.js';
-import { getImage } from '../catalog/catalog.js';
 import { detectInWindow, squareAround } from '../detect/detect-window.js';
 import { boxIou } from '../detect/proposals.js';
 import type { Proposer } from '../detect/proposer.js';
@@ -11,6 +10,7 @@ import type { Store } from '../index/store.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import type { StoredExample } from './examples.js';
 import { fitProbe } from './probe.js';
+import { exemplarsOf, fuse } from './prototype-vectors.js';
 
 /** Which detector a prototype uses in detect_in_region, and the held-out check that chose it. */
 export interface DetectorChoice {
@@ -51,9 +51,8 @@ export async function chooseDetector(
     throwIfAborted(signal);
     const head = await fitWindowHead(train.map(asLocated), images, { minExamples: 2, ...(signal ? { signal } : {}) });
     const vecs = train.map((p) => p.vector);
-    const visual = normalize(meanOf(vecs));
-    const fused = text ? normalize(visual.map((v, i) => v + (2 / (2 + vecs.length)) * text[i]!)) : visual;
-    const [query] = await prepareQueries(enc, [{ label: 'check', vector: fused, probe: fitProbe(vecs, negVectors), exemplars: await exemplarsOf(store, train), threshold: 0.01 }], signal);
+    const exemplars = await exemplarsOf(store, train);
+    const [query] = await prepareQueries(enc, [{ label: 'check', vector: fuse(normalize(meanOf(vecs)), text, vecs.length), probe: fitProbe(vecs, negVectors), ...(exemplars ? { exemplars } : {}), threshold: 0.01 }], signal);
     for (const ex of test) {
       const img = images.get(ex.image_id)!;
       const side = Math.max(WINDOW_MIN, Math.min(WINDOW_MAX, WINDOW_FACTOR * Math.max(ex.box.width, ex.box.height)));
@@ -83,14 +82,3 @@ export function reciprocalRank(dets: { box: { x: number; y: number; width: numbe
 function asLocated(p: StoredExample & { image_id: string; box: NonNullable<StoredExample['box']> }): LocatedExample {
   return { image_id: p.image_id, box: p.box };
 }
-
-/** The examples' vectors and sizes in metres, as detection weighs a crop by its nearest example. */
-async function exemplarsOf(store: Store, examples: (StoredExample & { image_id: string; box: NonNullable<StoredExample['box']> })[]) {
-  const gsd = new Map<string, number | null>();
-  for (const e of examples) if (!gsd.has(e.image_id)) gsd.set(e.image_id, (await getImage(store, e.image_id)).gsd_m);
-  return {
-    vectors: examples.map((e) => normalize(Float32Array.from(e.vector))),
-    longSidesM: examples.map((e) => { const g = gsd.get(e.image_id); return g == null ? null : Math.max(e.box.width, e.box.height) * g; }),
-  };
-}
-

@@ -1,6 +1,4 @@
 import { GeoscoutError } from '../../core/errors.js';
-import { getImage } from '../catalog/catalog.js';
-import type { Exemplars } from '../detect/exemplars.js';
 import { prepareQueries, type DetectQuery } from '../detect/scorer.js';
 import { meanOf, normalize } from '../detect/vectors.js';
 import type { Proposer } from '../detect/proposer.js';
@@ -14,6 +12,7 @@ import { MIN_HEAD_EXAMPLES } from '../fewshot/fit-head.js';
 import { fitPrototypeHead, located, withExampleImages } from '../fewshot/prototype-head.js';
 import { isWindowHead } from '../fewshot/window-head.js';
 import { chooseDetector, type DetectorChoice } from './choose-detector.js';
+import { exemplarsOf, fuse } from './prototype-vectors.js';
 import { surroundingNegatives } from './hard-negatives.js';
 import { fitProbe, looSelfCheck, type Probe, type SelfCheck } from './probe.js';
 import { prototypeRows, prototypesTable, setFeedback, type PrototypeRow } from './tables.js';
@@ -154,23 +153,6 @@ export async function prototypeQuery(store: Store, name: string, modelVersion: s
   };
 }
 
-/** The examples' unit vectors and box sizes in metres (from their images' GSD), for detection. */
-async function exemplarsOf(store: Store, examples: StoredExample[]): Promise<Exemplars | null> {
-  if (!examples.length) return null;
-  const gsd = new Map<string, number | null>();
-  const longSidesM: (number | null)[] = [];
-  for (const ex of examples) {
-    if (!ex.box || !ex.image_id) {
-      longSidesM.push(null);
-      continue;
-    }
-    if (!gsd.has(ex.image_id)) gsd.set(ex.image_id, (await getImage(store, ex.image_id).catch(() => null))?.gsd_m ?? null);
-    const g = gsd.get(ex.image_id)!;
-    longSidesM.push(g == null ? null : Math.max(ex.box.width, ex.box.height) * g);
-  }
-  return { vectors: examples.map((e) => normalize(Float32Array.from(e.vector))), longSidesM };
-}
-
 function summarize(r: PrototypeRow): PrototypeSummary {
   return {
     name: r.name,
@@ -197,12 +179,6 @@ function headSummary(probe: string | null): PrototypeSummary['window_head'] {
   };
 }
 
-function fuse(visual: Float32Array | null, text: Float32Array | null, n: number): Float32Array {
-  if (!visual) return text!;
-  if (!text) return visual;
-  const a = 2 / (2 + n);
-  return normalize(visual.map((v, i) => v + a * text[i]!));
-}
 
 /**
  * A background sample: stored tile vectors of this model version, spread over the table.
