@@ -18,9 +18,7 @@ const BATCH = 64;
  */
 export async function detectWithHead(img: HeadImage, win: PixelWindow, q: PreparedQuery, enc: ClipEncoder, opts: { threshold: number; max: number; signal?: AbortSignal }): Promise<RawDetection[]> {
   const head = q.head!;
-  const found = (await scanWindowHead(img, win, head, { ...(opts.signal ? { signal: opts.signal } : {}), minScore: opts.threshold }))
-    .filter((d) => d.score >= opts.threshold)
-    .slice(0, opts.max);
+  const found = (await scanWindowHead(img, win, head, { ...(opts.signal ? { signal: opts.signal } : {}), minScore: opts.threshold })).slice(0, opts.max);
   const out: RawDetection[] = [];
   const gsd = img.gsdM ?? 0.5;
   for (let i = 0; i < found.length; i += BATCH) {

@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { boxIou } from '../raster/box-iou.js';
 import type { RgbImage } from '../raster/raster.js';
 import type { PixelBox } from '../search/refine-box.js';
 
@@ -210,10 +211,4 @@ function dedupe(ps: Proposal[]): Proposal[] {
   return kept;
 }
 
-/** Intersection over union of two pixel boxes. */
-export function boxIou(a: PixelBox, b: PixelBox): number {
-  const ix = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
-  const iy = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
-  const inter = ix * iy;
-  return inter <= 0 ? 0 : inter / (a.width * a.height + b.width * b.height - inter);
-}
+export { boxIou } from '../raster/box-iou.js';

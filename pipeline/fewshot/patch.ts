@@ -1,5 +1,5 @@
-import sharp from 'sharp';
 import type { PixelWindow } from '../raster/georef.js';
+import { resizeRgb } from '../raster/resize-rgb.js';
 import type { Raster, RgbImage } from '../raster/raster.js';
 import type { Stretch } from '../raster/stretch.js';
 
@@ -26,7 +26,7 @@ export interface ReadOptions {
 export async function readCanonical(raster: Raster, win: PixelWindow, s: number, opts: ReadOptions): Promise<Canonical> {
   const rgb = await raster.readRgb(win, { ...(opts.stretch ? { stretch: opts.stretch } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
   const w = Math.max(1, Math.round(win.width * s)), h = Math.max(1, Math.round(win.height * s));
-  return { rgb: await resize(rgb, w, h), origin: { x: win.x, y: win.y }, sx: w / win.width, sy: h / win.height };
+  return { rgb: await resizeRgb(rgb, w, h), origin: { x: win.x, y: win.y }, sx: w / win.width, sy: h / win.height };
 }
 
 /** A square image window of `side` pixels centred on (cx, cy), clamped to the image. */
@@ -62,11 +62,4 @@ export function samplePatch(src: RgbImage, cx: number, cy: number, side: number,
     }
   }
   return { data: out, width: side, height: side };
-}
-
-/** libvips' linear resampling (area-averaging when shrinking, as detect/resize-rgb.ts; not imported so fewshot stays below detect). */
-async function resize(rgb: RgbImage, width: number, height: number): Promise<RgbImage> {
-  if (width === rgb.width && height === rgb.height) return rgb;
-  const buf = await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } }).resize(width, height, { kernel: 'linear', fit: 'fill' }).raw().toBuffer();
-  return { data: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), width, height };
 }

@@ -1,4 +1,5 @@
 import { throwIfAborted } from '../../core/errors.js';
+import { boxIou, type Box } from '../raster/box-iou.js';
 import type { PixelWindow } from '../raster/georef.js';
 import type { RgbImage } from '../raster/raster.js';
 import { cellMaps, CELL, scoreMap, windowFeatures } from './channels.js';
@@ -13,17 +14,9 @@ const MIN_PROB = 0.02;
 /** Lowest linear-head probability a peak needs before the MLP stage rescores it. */
 const MLP_PEAK_FLOOR = 0.1;
 
-/** A box in image pixels. */
-export interface HeadBox {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
 /** A box found by a window head, in image pixels, with its probability. */
 export interface HeadDetection {
-  box: HeadBox;
+  box: Box;
   score: number;
 }
 
@@ -125,11 +118,4 @@ function subcell(m: { width: number; height: number; data: Float32Array }, x: nu
     return d < 0 ? Math.max(-0.5, Math.min(0.5, (a - c) / (2 * d))) : 0;
   };
   return [off(at(x - 1, y), at(x, y), at(x + 1, y)), off(at(x, y - 1), at(x, y), at(x, y + 1))];
-}
-
-function boxIou(a: HeadBox, b: HeadBox): number {
-  const ix = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
-  const iy = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
-  const inter = ix * iy;
-  return inter <= 0 ? 0 : inter / (a.width * a.height + b.width * b.height - inter);
 }

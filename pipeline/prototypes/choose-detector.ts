@@ -4,7 +4,8 @@ import { boxIou } from '../detect/proposals.js';
 import type { Proposer } from '../detect/proposer.js';
 import { prepareQueries } from '../detect/scorer.js';
 import { meanOf, normalize } from '../detect/vectors.js';
-import { fitWindowHead, type HeadImage, type LocatedExample } from '../fewshot/fit-head.js';
+import { fitWindowHead, type HeadImage } from '../fewshot/fit-head.js';
+import { located } from '../fewshot/prototype-head.js';
 import { scanWindowHead } from '../fewshot/scan-head.js';
 import type { Store } from '../index/store.js';
 import type { ClipEncoder } from '../models/encoder.js';
@@ -42,14 +43,14 @@ const WINDOW_MAX = 768;
 export async function chooseDetector(
   store: Store, enc: ClipEncoder, proposer: Proposer | undefined, positives: StoredExample[], negVectors: number[][], text: Float32Array | null, images: Map<string, HeadImage>, signal?: AbortSignal,
 ): Promise<DetectorChoice> {
-  const located = positives.filter((p): p is StoredExample & { image_id: string; box: NonNullable<StoredExample['box']> } => !!p.image_id && !!p.box);
-  const folds = [located.filter((_, i) => i % 2 === 0), located.filter((_, i) => i % 2 === 1)];
+  const boxed = positives.filter((p): p is StoredExample & { image_id: string; box: NonNullable<StoredExample['box']> } => !!p.image_id && !!p.box);
+  const folds = [boxed.filter((_, i) => i % 2 === 0), boxed.filter((_, i) => i % 2 === 1)];
   const rr = { head: [] as number[], enc: [] as number[] };
   for (const [k, train] of folds.entries()) {
     const test = folds[1 - k]!.slice(0, PER_FOLD);
     if (train.length < 2 || !test.length) continue;
     throwIfAborted(signal);
-    const head = await fitWindowHead(train.map(asLocated), images, { minExamples: 2, ...(signal ? { signal } : {}) });
+    const head = await fitWindowHead(located(train), images, { minExamples: 2, ...(signal ? { signal } : {}) });
     const vecs = train.map((p) => p.vector);
     const exemplars = await exemplarsOf(store, train);
     const [query] = await prepareQueries(enc, [{ label: 'check', vector: fuse(normalize(meanOf(vecs)), text, vecs.length), probe: fitProbe(vecs, negVectors), ...(exemplars ? { exemplars } : {}), threshold: 0.01 }], signal);
@@ -57,7 +58,7 @@ export async function chooseDetector(
       const img = images.get(ex.image_id)!;
       const side = Math.max(WINDOW_MIN, Math.min(WINDOW_MAX, WINDOW_FACTOR * Math.max(ex.box.width, ex.box.height)));
       const win = squareAround(ex.box, side, img.raster.info.width, img.raster.info.height);
-      const known = located.filter((o) => o !== ex && o.image_id === ex.image_id).map((o) => o.box);
+      const known = boxed.filter((o) => o !== ex && o.image_id === ex.image_id).map((o) => o.box);
       const headDets = (await scanWindowHead(img, win, head, { minScore: 0.01, ...(signal ? { signal } : {}) })).map((d) => ({ box: d.box, score: d.score }));
       const encDets = await detectInWindow(img.raster, img.gsdM, win, [query!], enc, { threshold: 0.01, ...(proposer ? { proposer } : {}), ...(img.stretch ? { stretch: img.stretch } : {}), ...(signal ? { signal } : {}) });
       rr.head.push(reciprocalRank(headDets, ex.box, known));
@@ -77,8 +78,4 @@ export function reciprocalRank(dets: { box: { x: number; y: number; width: numbe
   const hit = dets.filter((d) => boxIou(d.box, target) >= 0.5).sort((a, b) => b.score - a.score)[0];
   if (!hit) return 0;
   return 1 / (1 + others.filter((d) => d.score > hit.score).length);
-}
-
-function asLocated(p: StoredExample & { image_id: string; box: NonNullable<StoredExample['box']> }): LocatedExample {
-  return { image_id: p.image_id, box: p.box };
 }

@@ -36,7 +36,7 @@ import { planScene } from '../../synth/scene-plan.js';
 import { renderTile } from '../../synth/render-tile.js';
 import { Rng } from '../../synth/random.js';
 import type { ScenePlan } from '../../synth/plan-types.js';
-import { resizeRgb } from '../resize-rgb.js';
+import { resizeRgb } from '../../raster/resize-rgb.js';
 
 const PATCH = 256;
 /** Metres per pixel of the runtime passes (manifest `passes`); --passes picks a subset. */

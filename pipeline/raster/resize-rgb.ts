@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { RgbImage } from '../raster/raster.js';
+import type { RgbImage } from './raster.js';
 
 /**
  * Resamples an 8-bit RGB image to `width`×`height` with libvips' linear kernel. When
