@@ -8,7 +8,7 @@ import { GEOSCOUT_BIN } from '../core/paths.js';
 import { citationsFromOutput, citationsInAnswer, type Citation } from './citations.js';
 import { createChatModel } from './llm.js';
 import { SYSTEM_PROMPT } from './system-prompt.js';
-import { toolImagesMiddleware } from './tool-images.js';
+import { adapterText, toolImagesMiddleware } from './tool-images.js';
 
 /** How the agent reaches the MCP server: spawn `geoscout mcp` (default) or an HTTP URL. */
 export type McpTarget =
@@ -152,7 +152,7 @@ function structuredOf(m: ToolMessage): unknown {
 }
 
 function textOf(m: BaseMessage): string {
-  if (typeof m.content === 'string') return m.content;
+  if (typeof m.content === 'string') return ToolMessage.isInstance(m) ? adapterText(m.content) : m.content;
   return m.content.map((b) => (typeof b === 'string' ? b : b.type === 'text' ? String((b as { text?: string }).text ?? '') : '')).join('');
 }
 

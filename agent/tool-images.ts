@@ -44,7 +44,8 @@ export function providerSafeMessages(messages: BaseMessage[]): BaseMessage[] {
       return;
     }
     if (typeof m.content === 'string') {
-      out.push(m);
+      const text = adapterText(m.content);
+      out.push(text === m.content ? m : new ToolMessage({ content: text, tool_call_id: m.tool_call_id, ...(m.name ? { name: m.name } : {}), ...(m.status ? { status: m.status } : {}), artifact: m.artifact }));
       return;
     }
     const texts: string[] = [];
@@ -60,6 +61,23 @@ export function providerSafeMessages(messages: BaseMessage[]): BaseMessage[] {
   });
   flush();
   return out;
+}
+
+/**
+ * The text of a tool result as the tool wrote it for the model. When a result is one text block
+ * plus structuredContent, @langchain/mcp-adapters (1.1) hands LangChain the block object with the
+ * structured output attached, which LangChain then stringifies: the model would get the whole
+ * structured output as JSON next to the text (twice the tokens). The structured output stays in
+ * the message's artifact, where citations are read from.
+ */
+export function adapterText(content: string): string {
+  if (!content.startsWith('{"type":"text"')) return content;
+  try {
+    const b = JSON.parse(content) as { type?: string; text?: unknown };
+    return b.type === 'text' && typeof b.text === 'string' ? b.text : content;
+  } catch {
+    return content;
+  }
 }
 
 function blocksOf(m: ToolMessage): Block[] {

@@ -126,11 +126,11 @@ export const getDocumentContextTool: ToolDefinition<typeof getDocumentContextInp
   render(o) {
     const lines = [NOTICE, ''];
     o.passages.forEach((p, i) => {
-      lines.push(`[P${i + 1}] "${p.citation.title}", page ${p.citation.page}${p.citation.section ? `, section "${p.citation.section}"` : ''} (${p.citation.file})`, quote(p.text), '');
+      lines.push(`[P${i + 1}] "${p.citation.title}" (${p.citation.doc_id}), page ${p.citation.page}${p.citation.section ? `, section "${p.citation.section}"` : ''} (${p.citation.file})`, quote(p.text), '');
     });
     o.figures.forEach((f, i) => {
       const num = f.citation.figure_number != null ? `figure ${f.citation.figure_number}` : 'unnumbered figure';
-      lines.push(`[F${i + 1}] "${f.citation.title}", page ${f.citation.page}, ${num}${o.figure_match === 'visual' ? ` (similarity ${f.similarity})` : ''} (${f.citation.file})`);
+      lines.push(`[F${i + 1}] "${f.citation.title}" (${f.citation.doc_id}), page ${f.citation.page}, ${num}${o.figure_match === 'visual' ? ` (similarity ${f.similarity})` : ''} (${f.citation.file})`);
       lines.push(quote([f.caption && `Caption: ${f.caption}`, f.ocr_text && `Text in figure: ${f.ocr_text}`, f.description && `Description: ${f.description}`].filter(Boolean).join('\n')), '');
     });
     if (!o.passages.length && !o.figures.length) lines.push('No matching passages or figures.');

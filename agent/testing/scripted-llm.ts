@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 export interface ScriptedReply {
   text?: string;
   toolCalls?: { name: string; args: Record<string, unknown> }[];
+  /** Never answer: hold the request open until the client goes away (for cancellation tests). */
+  hang?: boolean;
 }
 
 /** One step of a script: sees the request body exactly as the provider would, returns the reply. */
@@ -18,6 +20,8 @@ export interface ScriptedServer {
   requests: Record<string, unknown>[];
   /** Requests the provider would have refused, with the reason (the server answered 400). */
   rejected: string[];
+  /** Hanging requests whose client closed the connection (a cancelled call). */
+  hungUp: number;
   close(): Promise<void>;
 }
 
@@ -86,6 +90,7 @@ type Writer = (reply: ScriptedReply, n: number, stream: boolean, res: http.Serve
 async function serve(steps: ScriptStep[], route: string, validate: (body: Record<string, unknown>) => string | null, write: Writer): Promise<ScriptedServer> {
   const requests: Record<string, unknown>[] = [];
   const rejected: string[] = [];
+  const state = { hungUp: 0 };
   const server = http.createServer((req, res) => {
     let raw = '';
     req.setEncoding('utf8');
@@ -101,7 +106,12 @@ async function serve(steps: ScriptStep[], route: string, validate: (body: Record
       }
       const step = steps[requests.length - 1 - rejected.length];
       if (!step) return json(res, 500, { error: { message: `script has no step ${requests.length}`, type: 'server_error' } });
-      write(step(body), requests.length, body.stream === true, res);
+      const reply = step(body);
+      if (reply.hang) {
+        res.on('close', () => state.hungUp++);
+        return;
+      }
+      write(reply, requests.length, body.stream === true, res);
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -110,6 +120,7 @@ async function serve(steps: ScriptStep[], route: string, validate: (body: Record
     url: `http://127.0.0.1:${port}`,
     requests,
     rejected,
+    get hungUp() { return state.hungUp; },
     close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }
