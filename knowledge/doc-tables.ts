@@ -42,6 +42,8 @@ export function docFiguresTableName(modelId: string): string {
 
 /** The three tables of the document index for a text model and a tile model. */
 export interface DocTables {
+  /** The store the tables live in (writes go through its keyed upsert). */
+  store: Store;
   documents: lancedb.Table;
   chunks: lancedb.Table;
   figures: lancedb.Table;
@@ -50,6 +52,7 @@ export interface DocTables {
 /** Opens (creating when missing) the document tables. */
 export async function openDocTables(store: Store, textDim: number, figureModelId: string, figureDim: number): Promise<DocTables> {
   return {
+    store,
     documents: await store.tableWithSchema('documents', documentsSchema),
     chunks: await store.tableWithSchema('doc_chunks', docChunksSchema(textDim)),
     figures: await store.tableWithSchema(docFiguresTableName(figureModelId), docFiguresSchema(figureDim)),

@@ -116,7 +116,7 @@ async function writeDocument(t: DocTables, docId: string, file: string, d: Parse
   const tv = texts.length ? await eng.text.encode(texts, signal) : new Float32Array();
   const D = eng.text.dim;
   if (d.chunks.length) {
-    await t.chunks.add(d.chunks.map((c, i) => ({
+    await t.store.upsert(t.chunks, 'chunk_id', d.chunks.map((c, i) => ({
       chunk_id: `${docId}:${i}`, doc_id: docId, title: d.title, file, page: c.page, bbox: c.box.map((v) => Math.round(v * 10) / 10),
       section: c.section, kind: c.kind, text: c.text, model_version: eng.text.modelVersion, vector: tv.slice(i * D, (i + 1) * D),
     })));
@@ -134,9 +134,11 @@ async function writeDocument(t: DocTables, docId: string, file: string, d: Parse
         model_version: eng.image.modelVersion, vector: embeds.slice(i * E, (i + 1) * E),
       });
     }
-    await t.figures.add(rows);
+    await t.store.upsert(t.figures, 'figure_id', rows);
   }
-  await t.documents.add([{
+  // The document row goes last: it says the chunks and figures are complete. Every write is
+  // keyed, so two processes indexing the same PDF at once store it once.
+  await t.store.upsert(t.documents, 'doc_id', [{
     doc_id: docId, file, title: d.title, pages: d.pages, chunks: d.chunks.length, figures: d.figures.length,
     text_model: eng.text.modelVersion, figure_model: eng.image.modelVersion, added_at: Date.now(),
   }]);

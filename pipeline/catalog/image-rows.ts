@@ -25,7 +25,8 @@ export async function insertImage(store: Store, rec: ImageRecord): Promise<void>
   for (const c of JSON_COLUMNS) row[c] = rec[c] === null ? null : JSON.stringify(rec[c]);
   row.acquired_at = rec.acquired_at ? new Date(rec.acquired_at) : null;
   row.added_at = new Date(rec.added_at);
-  await (await store.table('images')).add([row]);
+  // Keyed: four `images add` of the same files at once store each image once.
+  await store.upsert(await store.table('images'), 'image_id', [row]);
 }
 
 /** Marks older rows for the same uri as stale once its content changed. */

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import type { Schema } from 'apache-arrow';
 import { GeoscoutError } from '../../core/errors.js';
@@ -45,7 +47,7 @@ export class Store {
     if (this.closed) throw new GeoscoutError('INVALID_INPUT', `The store at ${this.uri} is closed.`);
     let t = this.tables.get(name);
     if (!t) {
-      t = this.db.createEmptyTable(name, schema, { mode: 'create', existOk: true }).then(async (table) => {
+      t = this.openOrCreate(name, schema).then(async (table) => {
         const have = await table.schema();
         for (const f of schema.fields) {
           const got = have.fields.find((x) => x.name === f.name);
@@ -61,6 +63,80 @@ export class Store {
     return t;
   }
 
+  /**
+   * Writes rows so that each key is stored once, however many processes or cluster tasks
+   * write the same rows at once: a LanceDB merge-insert on `key`, with the column declared
+   * the table's unenforced primary key, so a concurrent commit that inserted the same keys
+   * is a conflict Lance retries against the newer version (plain `add`, or a merge-insert
+   * without the key declared, commits both copies). `update`: rows whose key exists replace
+   * the stored ones; otherwise stored rows win (insert-if-absent). Commit conflicts that
+   * survive Lance's own retries are retried here with backoff.
+   */
+  async upsert(table: lancedb.Table, key: string, rows: Record<string, unknown>[], opts: { update?: boolean } = {}): Promise<{ inserted: number; updated: number }> {
+    if (!rows.length) return { inserted: 0, updated: 0 };
+    await this.ensurePrimaryKey(table, key);
+    return withCommitRetries(async () => {
+      let b = table.mergeInsert(key);
+      if (opts.update) b = b.whenMatchedUpdateAll();
+      const r = await b.whenNotMatchedInsertAll().execute(rows);
+      return { inserted: r.numInsertedRows, updated: r.numUpdatedRows };
+    });
+  }
+
+  private readonly keyed = new Map<string, Promise<void>>();
+
+  /** Declares `key` the table's unenforced primary key once (first write only: reads never write). */
+  private ensurePrimaryKey(table: lancedb.Table, key: string): Promise<void> {
+    let p = this.keyed.get(table.name);
+    if (!p) {
+      p = (async () => {
+        if ((await primaryKeyOf(table)) === key) return;
+        // Another process may declare it at the same moment: the loser's commit fails, and
+        // reading the schema again shows the key it wanted.
+        await table.setUnenforcedPrimaryKey(key).catch(async (err: unknown) => {
+          await table.checkoutLatest();
+          const now = await primaryKeyOf(table);
+          if (now !== key) throw new GeoscoutError('CONFLICT', `Table ${table.name} in ${this.uri} has ${now ? `primary key ${now}` : 'no primary key'}, expected ${key}: ${(err as Error).message}`, { cause: err });
+        });
+      })();
+      p.catch(() => this.keyed.delete(table.name));
+      this.keyed.set(table.name, p);
+    }
+    return p;
+  }
+
+  /**
+   * Opens the table; creates it empty only when it never existed. A table LanceDB lists but
+   * cannot open, or whose directory is there but not listed (its manifests deleted), is
+   * CORRUPT_DATA: recreating it would hide the damage and lose what was stored.
+   */
+  private async openOrCreate(name: string, schema: Schema): Promise<lancedb.Table> {
+    if ((await this.db.tableNames()).includes(name)) {
+      try {
+        return await this.db.openTable(name);
+      } catch (cause) {
+        throw damaged(name, this.uri, cause);
+      }
+    }
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(this.uri) && existsSync(path.join(this.uri, `${name}.lance`))) {
+      throw damaged(name, this.uri, new Error('its directory exists but holds no readable version'));
+    }
+    return this.db.createEmptyTable(name, schema, { mode: 'create', existOk: true });
+  }
+
+  /**
+   * An existing table, whatever its schema (maintenance and tests). Never creates one: a
+   * missing table is NOT_FOUND, one that cannot be opened is CORRUPT_DATA naming it.
+   */
+  async openExisting(name: string): Promise<lancedb.Table> {
+    if (!(await this.tableNames()).includes(name)) throw new GeoscoutError('NOT_FOUND', `There is no table ${name} in ${this.uri}.`);
+    try {
+      return await this.db.openTable(name);
+    } catch (cause) {
+      throw damaged(name, this.uri, cause);
+    }
+  }
+
   /** Names of the tables in the database. */
   tableNames(): Promise<string[]> {
     return this.db.tableNames();
@@ -73,6 +149,31 @@ export class Store {
     for (const t of this.tables.values()) (await t.catch(() => null))?.close();
     this.tables.clear();
     this.db.close();
+  }
+}
+
+function damaged(name: string, uri: string, cause: unknown): GeoscoutError {
+  return new GeoscoutError('CORRUPT_DATA', `Table ${name} in ${uri} cannot be opened (${(cause as Error).message}). It was left as it is: restore it from a backup, or move ${name}.lance aside and rebuild it (images add / ingest / docs add).`, { cause, details: { table: name } });
+}
+
+/** Field metadata Lance records the unenforced primary key in (`…:position` = "1" in Lance 7). */
+const PK_META = 'lance-schema:unenforced-primary-key';
+
+/** The column declared the table's unenforced primary key, if any. */
+export async function primaryKeyOf(table: lancedb.Table): Promise<string | null> {
+  const schema = await table.schema();
+  return schema.fields.find((f) => [...f.metadata.keys()].some((k) => k.startsWith(PK_META)))?.name ?? null;
+}
+
+/** Runs a commit, retrying when another writer committed first and Lance gave up retrying. */
+export async function withCommitRetries<T>(commit: () => Promise<T>, attempts = 8): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await commit();
+    } catch (err) {
+      if (i + 1 >= attempts || !/commit conflict|retryable|conflict/i.test((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, 50 * 2 ** i * (0.5 + Math.random())));
+    }
   }
 }
 

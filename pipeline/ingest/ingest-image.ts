@@ -83,7 +83,9 @@ export async function ingestImage(store: Store, encoder: ClipEncoder, image: Ima
         const emb = await encoder.encodeImages(rgbs.filter((_, i) => keep[i]), opts.signal ? { signal: opts.signal } : {});
         progress.seconds.encode += (performance.now() - t0) / 1000;
         t0 = performance.now();
-        await table.add(kept.map((t, i) => tileRow(image, encoder, t, emb.embeds.subarray(i * m.embed_dim, (i + 1) * m.embed_dim), emb.patches?.subarray(i * P * m.embed_dim, (i + 1) * P * m.embed_dim), raster.georef)));
+        // Keyed by tile id: two ingests of the same image at once (or a cluster task retried
+        // while the first still runs) store each tile once.
+        await store.upsert(table, 'tile_id', kept.map((t, i) => tileRow(image, encoder, t, emb.embeds.subarray(i * m.embed_dim, (i + 1) * m.embed_dim), emb.patches?.subarray(i * P * m.embed_dim, (i + 1) * P * m.embed_dim), raster.georef)));
         progress.seconds.write += (performance.now() - t0) / 1000;
         progress.written += kept.length;
       }

@@ -95,7 +95,7 @@ export async function addPrototype(store: Store, enc: ClipEncoder, input: AddPro
   const selfCheck = positives.length >= 2 ? looSelfCheck(positives.map((p) => p.vector), negVectors, (pos) => fuse(normalize(meanOf(pos)), text, pos.length), probe ? (pos) => fitProbe(pos, negVectors) : null) : null;
   const version = (current?.version ?? 0) + 1;
   const row: PrototypeRow = {
-    id: `${name}@v${version}`,
+    id: `${enc.modelVersion}/${name}@v${version}`,
     name,
     version,
     description,
@@ -112,7 +112,10 @@ export async function addPrototype(store: Store, enc: ClipEncoder, input: AddPro
     self_check: selfCheck ? JSON.stringify(selfCheck) : null,
     created_at: new Date().toISOString(),
   };
-  await (await prototypesTable(store)).add([row as unknown as Record<string, unknown>]);
+  // Keyed by model, name and version: when another process added this version first, this
+  // call's examples would be lost silently; say so instead.
+  const { inserted } = await store.upsert(await prototypesTable(store), 'id', [row as unknown as Record<string, unknown>]);
+  if (!inserted) throw new GeoscoutError('CONFLICT', `Prototype "${name}" version ${version} was added by another process at the same time; call add_prototype again to extend that version.`);
   const confirmed = newPos.flatMap((p) => (p.detection_id ? [p.detection_id] : []));
   const rejected = newNeg.flatMap((p) => (p.detection_id ? [p.detection_id] : []));
   await setFeedback(store, confirmed, 'confirmed', name);

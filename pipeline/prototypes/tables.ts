@@ -118,7 +118,7 @@ export async function upsertDetections(store: Store, rows: DetectionRow[]): Prom
   const t = await detectionsTable(store);
   const existing = new Map((await detectionRows(store, rows.map((r) => r.detection_id))).map((r) => [r.detection_id, r]));
   const merged = rows.map((r) => ({ ...r, feedback: existing.get(r.detection_id)?.feedback ?? r.feedback }));
-  await t.mergeInsert('detection_id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(merged as unknown as Record<string, unknown>[]);
+  await store.upsert(t, 'detection_id', merged as unknown as Record<string, unknown>[], { update: true });
 }
 
 /** Records analyst feedback on detections. */

@@ -1,0 +1,49 @@
+import { readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runProcess } from '../../core/testing/run-process.js';
+import { makeTempDir } from '../../core/testing/temp-dir.js';
+import { writePatternTiff } from '../raster/testing.js';
+import { primaryKeyOf, Store } from './store.js';
+
+const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'geoscout.js');
+let tmp: Awaited<ReturnType<typeof makeTempDir>>;
+beforeAll(async () => { tmp = await makeTempDir(); });
+afterAll(async () => tmp?.cleanup());
+
+describe('Store.upsert', () => {
+  it('stores each key once, declares the key on first write, and keeps or replaces stored rows as asked', async () => {
+    const store = await Store.open(path.join(tmp.dir, 'upsert'));
+    try {
+      const t = await store.table('images');
+      expect(await primaryKeyOf(t)).toBeNull(); // opening (a read) declares nothing
+      const row = (id: string, title: string) => ({ image_id: id, uri: `/x/${id}.tif`, title, width: 1, height: 1, bands: 3, status: 'ready', added_at: new Date() });
+      expect(await store.upsert(t, 'image_id', [row('a', 'first'), row('b', 'first')])).toEqual({ inserted: 2, updated: 0 });
+      expect(await primaryKeyOf(t)).toBe('image_id');
+      expect(await store.upsert(t, 'image_id', [row('a', 'second'), row('c', 'second')])).toEqual({ inserted: 1, updated: 0 });
+      expect(await store.upsert(t, 'image_id', [row('b', 'third')], { update: true })).toEqual({ inserted: 0, updated: 1 });
+      const got = Object.fromEntries((await t.query().select(['image_id', 'title']).toArray()).map((r) => [r.image_id, r.title]));
+      expect(got).toEqual({ a: 'first', b: 'third', c: 'second' });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('a damaged table', () => {
+  it('is an error naming it, on a read-only command, and nothing is written', async () => {
+    const state = path.join(tmp.dir, 'state');
+    const env = { ...process.env, GEOSCOUT_DATA_DIR: state, GEOSCOUT_CONFIG: '', GEOSCOUT_LOG_LEVEL: 'warn' };
+    const tif = path.join(tmp.dir, 'a.tif');
+    await writePatternTiff(tif, { width: 64, height: 64, bands: 3 });
+    expect((await runProcess(process.execPath, [BIN, 'images', 'add', tif], { cwd: tmp.dir, env })).status).toBe(0);
+    const versions = path.join(state, 'lancedb', 'images.lance', '_versions');
+    for (const f of await readdir(versions)) await rm(path.join(versions, f));
+    const r = await runProcess(process.execPath, [BIN, 'images', 'list'], { cwd: tmp.dir, env });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/CORRUPT_DATA.*Table images .*cannot be opened/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(await readdir(versions)).toEqual([]); // not recreated
+  });
+});
