@@ -2,7 +2,7 @@ import type { Config } from '../core/config.js';
 import type { Store } from '../pipeline/index/store.js';
 import type { ClipEncoder } from '../pipeline/models/encoder.js';
 import { ModelRegistry } from '../pipeline/models/registry.js';
-import { openProposer, type Proposer } from '../pipeline/detect/proposer.js';
+import { cachingProposer, openProposer, type Proposer } from '../pipeline/detect/proposer.js';
 import type { ToolContext } from './tool.js';
 
 /**
@@ -27,7 +27,7 @@ export function createToolContext(config: Config, store: () => Promise<Store>, s
       return e;
     },
     proposer() {
-      proposer ??= openProposer();
+      proposer ??= openProposer(undefined, ModelRegistry.encoderOptions(config.models)).then((p) => cachingProposer(p));
       return proposer;
     },
     async close() {

@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { z } from 'zod';
 import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
+import { createSession, sessionOptions, type EncoderOptions } from '../models/encoder.js';
 import { SHIPPED_MODELS_DIR } from '../models/registry.js';
 import type { RgbImage } from '../raster/raster.js';
 import { boxIou, DEFAULT_SIZE_PRIOR, type Proposal, type SizePrior } from './proposals.js';
@@ -79,8 +80,11 @@ export class ObjectnessModel {
     private readonly session: ort.InferenceSession,
   ) {}
 
-  /** Opens the model directory (default: the shipped models/geoscout-objectness). */
-  static async open(dir: string = DEFAULT_OBJECTNESS_DIR, opts: { threads?: number } = {}): Promise<ObjectnessModel> {
+  /**
+   * Opens the model directory (default: the shipped models/geoscout-objectness) with the
+   * configured threads and provider (default: every core, CPU), like the encoders.
+   */
+  static async open(dir: string = DEFAULT_OBJECTNESS_DIR, opts: EncoderOptions = {}): Promise<ObjectnessModel> {
     const file = path.join(dir, 'objectness.json');
     let manifest: ObjectnessManifest;
     try {
@@ -90,16 +94,7 @@ export class ObjectnessModel {
       throw new GeoscoutError(missing ? 'NOT_FOUND' : 'CORRUPT_DATA', `Cannot read the objectness model manifest ${file}: ${(cause as Error).message}. Restore models/geoscout-objectness or retrain it with pipeline/train/train-objectness.sh.`, { cause, details: { path: file } });
     }
     const onnxPath = path.join(dir, manifest.onnx);
-    try {
-      const session = await ort.InferenceSession.create(onnxPath, {
-        intraOpNumThreads: opts.threads ?? 1,
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
-      });
-      return new ObjectnessModel(dir, manifest, session);
-    } catch (cause) {
-      throw new GeoscoutError('CORRUPT_DATA', `Cannot load ONNX model ${onnxPath}: ${(cause as Error).message}.`, { cause, details: { path: onnxPath } });
-    }
+    return new ObjectnessModel(dir, manifest, await createSession(onnxPath, sessionOptions(opts), opts.provider));
   }
 
   /**

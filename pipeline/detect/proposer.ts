@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { EncoderOptions } from '../models/encoder.js';
 import type { RgbImage } from '../raster/raster.js';
 import { DEFAULT_OBJECTNESS_DIR, ObjectnessModel } from './objectness.js';
 import { boxIou, proposeObjects, type Proposal } from './proposals.js';
@@ -9,10 +11,16 @@ export interface ScoredProposal extends Proposal {
   objectness: number;
 }
 
+/** Options of one {@link Proposer.propose} call. */
+export interface ProposeOptions {
+  /** Most the model may enlarge the pixels for its finest pass (default 2; 1 skips passes finer than the image). */
+  maxUpsample?: number;
+}
+
 /** Class-agnostic proposals for one chunk of an image (see detect-window.ts). */
 export interface Proposer {
   readonly kind: 'saliency' | 'objectness';
-  propose(rgb: RgbImage, origin: { x: number; y: number }, scale: number, gsdM: number | null, signal?: AbortSignal): Promise<ScoredProposal[]>;
+  propose(rgb: RgbImage, origin: { x: number; y: number }, scale: number, gsdM: number | null, signal?: AbortSignal, opts?: ProposeOptions): Promise<ScoredProposal[]>;
   close(): Promise<void>;
 }
 
@@ -40,8 +48,8 @@ export const saliencyProposer: Proposer = {
 export function objectnessProposer(model: ObjectnessModel): Proposer {
   return {
     kind: 'objectness',
-    async propose(rgb, origin, scale, gsdM, signal) {
-      const learned = await model.propose(rgb, origin, scale, gsdM, signal ? { signal } : {});
+    async propose(rgb, origin, scale, gsdM, signal, opts = {}) {
+      const learned = await model.propose(rgb, origin, scale, gsdM, { ...(signal ? { signal } : {}), ...opts });
       const blobs = await proposeObjects(rgb, origin, scale, gsdM);
       const extra = blobs.filter((b) => !learned.some((l) => boxIou(l, b) >= 0.3));
       return [...learned.map((p) => ({ ...p, objectness: p.objectness ?? p.contrast })), ...extra.map((p) => ({ ...p, objectness: SALIENCY_ONLY_OBJECTNESS }))];
@@ -54,7 +62,45 @@ export function objectnessProposer(model: ObjectnessModel): Proposer {
  * The proposer to use: the shipped (or `dir`) objectness model when present, else saliency.
  * `GEOSCOUT_PROPOSALS=saliency` forces the model-free path (for comparisons).
  */
-export async function openProposer(dir: string = DEFAULT_OBJECTNESS_DIR): Promise<Proposer> {
+export async function openProposer(dir: string = DEFAULT_OBJECTNESS_DIR, opts: EncoderOptions = {}): Promise<Proposer> {
   if (process.env.GEOSCOUT_PROPOSALS === 'saliency' || !existsSync(path.join(dir, 'objectness.json'))) return saliencyProposer;
-  return objectnessProposer(await ObjectnessModel.open(dir));
+  return objectnessProposer(await ObjectnessModel.open(dir, opts));
+}
+
+/**
+ * Remembers a proposer's boxes for the pixels they came from (an LRU keyed by a hash of the
+ * RGB bytes, origin, scale, GSD and options), up to `maxBoxes` boxes in all. Proposals do not
+ * depend on the query, and analysts ask about the same places again and again: a second
+ * search or detection over the same tiles skips the objectness model. Keyed by the pixels,
+ * not by an image id, so a replaced file can never be answered from the cache.
+ */
+export function cachingProposer(inner: Proposer, maxBoxes = 400_000): Proposer {
+  const cache = new Map<string, ScoredProposal[]>();
+  let boxes = 0;
+  return {
+    kind: inner.kind,
+    async propose(rgb, origin, scale, gsdM, signal, opts = {}) {
+      const key = createHash('sha1').update(rgb.data).update(`|${rgb.width}x${rgb.height}|${origin.x},${origin.y}|${scale}|${gsdM}|${opts.maxUpsample ?? ''}`).digest('hex');
+      const hit = cache.get(key);
+      if (hit) {
+        cache.delete(key);
+        cache.set(key, hit);
+        return hit.map((p) => ({ ...p }));
+      }
+      const props = await inner.propose(rgb, origin, scale, gsdM, signal, opts);
+      cache.set(key, props.map((p) => ({ ...p })));
+      boxes += props.length;
+      for (const [k, v] of cache) {
+        if (boxes <= maxBoxes) break;
+        cache.delete(k);
+        boxes -= v.length;
+      }
+      return props;
+    },
+    async close() {
+      cache.clear();
+      boxes = 0;
+      await inner.close();
+    },
+  };
 }

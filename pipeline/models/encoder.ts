@@ -55,12 +55,7 @@ export class ClipEncoder {
 
   /** Opens the sessions and checks declared tensor names against the graphs. */
   static async open(dir: string, manifest: ModelManifest, opts: EncoderOptions = {}): Promise<ClipEncoder> {
-    const so: ort.InferenceSession.SessionOptions = {
-      intraOpNumThreads: opts.threads ?? os.availableParallelism(),
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-      executionProviders: opts.provider === 'cuda' ? [{ name: 'cuda', deviceId: opts.deviceId ?? 0 }, 'cpu'] : ['cpu'],
-    };
+    const so = sessionOptions(opts);
     const image = await createSession(path.join(dir, manifest.image.onnx), so, opts.provider);
     const text = await createSession(path.join(dir, manifest.text.onnx), so, opts.provider).catch(async (e) => {
       await image.release();
@@ -174,7 +169,18 @@ export class ClipEncoder {
   }
 }
 
-async function createSession(file: string, so: ort.InferenceSession.SessionOptions, provider?: string): Promise<ort.InferenceSession> {
+/** ONNX Runtime session options from the configured threads and provider (encoders and the objectness model alike). */
+export function sessionOptions(opts: EncoderOptions = {}): ort.InferenceSession.SessionOptions {
+  return {
+    intraOpNumThreads: opts.threads ?? os.availableParallelism(),
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    executionProviders: opts.provider === 'cuda' ? [{ name: 'cuda', deviceId: opts.deviceId ?? 0 }, 'cpu'] : ['cpu'],
+  };
+}
+
+/** Creates a session; a missing or unreadable model file is NOT_FOUND / CORRUPT_DATA with what to do. */
+export async function createSession(file: string, so: ort.InferenceSession.SessionOptions, provider?: string): Promise<ort.InferenceSession> {
   try {
     return await ort.InferenceSession.create(file, so);
   } catch (cause) {
