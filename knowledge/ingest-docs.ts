@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GeoscoutError, isGeoscoutError, throwIfAborted, toGeoscoutError } from '../core/errors.js';
 import { log } from '../core/log.js';
@@ -12,6 +12,7 @@ import { OcrEngine } from './ocr.js';
 import { parseDocument, type ParsedDocument } from './parse-document.js';
 import { DocumentSkipped, loadPdf } from './pdf/load-pdf.js';
 import { pngToRgb, thumbnail } from './pdf/render.js';
+import { regularFile } from '../core/input-file.js';
 import type { SentenceEncoder } from './sentence-encoder.js';
 
 /** Limits and options of a docs ingest. */
@@ -58,7 +59,7 @@ export async function ingestDocuments(store: Store, files: string[], eng: DocEng
     throwIfAborted(opts.signal);
     opts.onProgress?.(i, files.length, path.basename(file));
     try {
-      const size = (await stat(file)).size;
+      const size = (await regularFile(file, 'PDF')).size;
       if (size > maxBytes) throw new DocumentSkipped('too_large', `${file} is ${(size / 1e6).toFixed(0)} MB, more than the ${(maxBytes / 1e6).toFixed(0)} MB limit: split it or raise GEOSCOUT_DOCS_MAX_MB.`);
       const bytes = new Uint8Array(await readFile(file));
       const docId = createHash('sha256').update(bytes).digest('hex').slice(0, 32);

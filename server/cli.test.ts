@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -46,6 +47,30 @@ describe('geoscout CLI', () => {
     const dated = await geoscout(['search', 'ship', '--from', '2024-01-01', '--to', '2024-12-31']);
     expect(dated.stderr).toMatch(/error \[NOT_FOUND\]: No tiles are embedded/);
   });
+
+  it('FIFOs and devices given as inputs are refused at once with what they are, never opened (no hang)', async () => {
+    const fifo = (name: string) => { const f = path.join(tmp.dir, name); execFileSync('mkfifo', [f]); return f; };
+    const tif = fifo('pipe.tif');
+    const pdf = fifo('pipe.pdf');
+    // A scene whose sidecar is a FIFO.
+    const scene = path.join(tmp.dir, 'side.tif');
+    await writePatternTiff(scene, { width: 64, height: 64, bands: 3 });
+    fifo('side.meta.json');
+    const cases: [string[], RegExp][] = [
+      [['images', 'add', tif, '--json'], /is a FIFO \(named pipe\); give a regular file/],
+      [['images', 'add', scene, '--json'], /metadata sidecar .*side\.meta\.json is a FIFO/],
+      [['raster', 'info', tif], /is a FIFO/],
+      [['search', '--image', '/dev/zero'], /example image \/dev\/zero is a device/],
+      [['docs', 'add', pdf, '--json'], /PDF .*pipe\.pdf is a FIFO/],
+    ];
+    for (const [args, msg] of cases) {
+      const t0 = Date.now();
+      const r = await runProcess(process.execPath, [BIN, ...args], { cwd: tmp.dir, env: { ...process.env, GEOSCOUT_DATA_DIR: path.join(tmp.dir, 'state-fifo'), GEOSCOUT_CONFIG: '' }, timeoutMs: 60_000 });
+      expect(Date.now() - t0, args.join(' ')).toBeLessThan(60_000);
+      expect(r.stdout + r.stderr, args.join(' ')).toMatch(msg);
+      expect(r.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
+    }
+  }, 300_000);
 
   it('every command and subcommand has a description and --help', async () => {
     // In-process over the command tree (a process per command would cost seconds each);

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GeoscoutError, throwIfAborted, toGeoscoutError } from '../../core/errors.js';
 import { assertAllowedPath } from '../../core/paths.js';
@@ -10,6 +9,7 @@ import { fingerprintFile, fingerprintUrl, imageIdFor } from './fingerprint.js';
 import { findImage, insertImage, markStale } from './image-rows.js';
 import { metadataFromSidecar, metadataFromTags, mergeMetadata, type MetadataLayer, type SceneMetadata } from './scene-metadata.js';
 import { readSidecar } from './sidecar.js';
+import { INPUT_MAX_BYTES, readInputFile, regularFile } from '../../core/input-file.js';
 import { isStac, readStacFile } from './stac.js';
 
 export { listImages, getImage, type ImageFilter } from './image-rows.js';
@@ -104,7 +104,7 @@ async function expandInputs(inputs: string[], result: AddImagesResult): Promise<
       continue;
     }
     try {
-      const json: unknown = JSON.parse(await readFile(uri, 'utf8'));
+      const json: unknown = JSON.parse((await readInputFile(uri, 'STAC file', INPUT_MAX_BYTES.json)).toString('utf8'));
       if (!isStac(json)) throw new GeoscoutError('INVALID_INPUT', `${uri} is JSON but not a STAC Item or ItemCollection.`);
       for (const s of await readStacFile(uri)) jobs.push({ uri: s.imageUri, stac: { layer: s.layer, itemId: s.itemId } });
     } catch (err) {
@@ -117,7 +117,10 @@ async function expandInputs(inputs: string[], result: AddImagesResult): Promise<
 
 async function addOne(store: Store, uri: string, stac: Job['stac'], opts: AddImagesOptions): Promise<{ added: ImageRecord } | { skipped: AddImagesResult['skipped'][number] }> {
   const remote = /^https?:\/\//i.test(uri);
-  if (!remote) await assertAllowedPath(uri, opts.allowedRoots ?? []);
+  if (!remote) {
+    await assertAllowedPath(uri, opts.allowedRoots ?? []);
+    await regularFile(uri, 'image');
+  }
   const fingerprint = remote ? fingerprintUrl(uri) : await fingerprintFile(uri).catch(() => '');
   const imageId = fingerprint ? imageIdFor(fingerprint) : '';
   const existing = imageId ? await findImage(store, imageId) : null;

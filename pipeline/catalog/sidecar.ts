@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { INPUT_MAX_BYTES, readInputFile } from '../../core/input-file.js';
 import { GeoscoutError } from '../../core/errors.js';
 
 /**
@@ -41,10 +41,10 @@ export async function readSidecar(imagePath: string): Promise<{ path: string; da
   const file = sidecarPathFor(imagePath);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = (await readInputFile(file, 'metadata sidecar', INPUT_MAX_BYTES.json)).toString('utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new GeoscoutError('PERMISSION_DENIED', `Cannot read metadata sidecar ${file}: ${(err as Error).message}`, { cause: err });
+    if ((err as GeoscoutError).code === 'NOT_FOUND') return null;
+    throw err;
   }
   let json: unknown;
   try {

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { GeoscoutError } from '../../core/errors.js';
+import { INPUT_MAX_BYTES, readInputFile } from '../../core/input-file.js';
 import { parseDate, type MetadataLayer } from './scene-metadata.js';
 
 const AssetSchema = z.object({ href: z.string().min(1), type: z.string().optional(), roles: z.array(z.string()).optional() }).passthrough();
@@ -38,8 +38,9 @@ export function isStac(json: unknown): boolean {
 export async function readStacFile(file: string): Promise<StacImage[]> {
   let json: unknown;
   try {
-    json = JSON.parse(await readFile(file, 'utf8'));
+    json = JSON.parse((await readInputFile(file, 'STAC file', INPUT_MAX_BYTES.json)).toString('utf8'));
   } catch (cause) {
+    if (cause instanceof GeoscoutError) throw cause;
     throw new GeoscoutError('INVALID_INPUT', `${file} is not a readable JSON file: ${(cause as Error).message}`, { cause, details: { path: file } });
   }
   const items = (json as { type?: string }).type === 'FeatureCollection' ? (json as { features: unknown[] }).features : [json];

@@ -1,7 +1,8 @@
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { fromFile, fromUrl, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import { GeoscoutError, isGeoscoutError } from '../../core/errors.js';
 import { crsFromEpsg, type CrsInfo } from './crs.js';
+import { regularFile } from '../../core/input-file.js';
 import { Georef, type GeoTransform } from './georef.js';
 
 /** Sample types geoscout reads. */
@@ -106,6 +107,7 @@ export function georefOf(info: RasterInfo): Georef | null {
 }
 
 async function checkLocalTiff(path: string): Promise<void> {
+  await regularFile(path, 'image');
   let fh;
   try {
     fh = await open(path, 'r');
@@ -131,8 +133,41 @@ async function checkLocalTiff(path: string): Promise<void> {
         { details: { path } },
       );
     }
+    await checkIfdChain(fh, path, head.toString('hex'));
   } finally {
     await fh.close();
+  }
+}
+
+/** More IFDs than any pyramid has (a 2^40-pixel image has about 40 levels, plus masks). */
+const MAX_IFDS = 4096;
+
+/**
+ * Walks the chain of image file directories before geotiff.js does: a chain that loops
+ * (an IFD pointing back to one already seen) would make it follow offsets forever, and an
+ * offset past the end of the file means the file is damaged. Reads 2–8 bytes per IFD.
+ */
+async function checkIfdChain(fh: FileHandle, path: string, magic: string): Promise<void> {
+  const little = magic.startsWith('4949');
+  const big = magic.endsWith('2b00') || magic.endsWith('002b');
+  const size = (await fh.stat()).size;
+  const buf = Buffer.alloc(8);
+  const read = async (pos: number, n: number) => {
+    const { bytesRead } = await fh.read(buf, 0, n, pos);
+    if (bytesRead < n) throw new GeoscoutError('CORRUPT_DATA', `${path}: an image directory at byte ${pos} lies past the end of the file (${size} bytes); the file is truncated or damaged.`, { details: { path } });
+    if (n === 2) return little ? buf.readUInt16LE(0) : buf.readUInt16BE(0);
+    if (n === 4) return little ? buf.readUInt32LE(0) : buf.readUInt32BE(0);
+    return Number(little ? buf.readBigUInt64LE(0) : buf.readBigUInt64BE(0));
+  };
+  const seen = new Set<number>();
+  let offset = await read(big ? 8 : 4, big ? 8 : 4);
+  while (offset !== 0) {
+    if (seen.has(offset) || seen.size >= MAX_IFDS) {
+      throw new GeoscoutError('CORRUPT_DATA', `${path}: its chain of image directories ${seen.has(offset) ? `loops back to byte ${offset}` : `holds more than ${MAX_IFDS} images`}; the file is damaged. Rewrite it with gdal_translate -of COG.`, { details: { path } });
+    }
+    seen.add(offset);
+    const entries = await read(offset, big ? 8 : 2);
+    offset = await read(offset + (big ? 8 + entries * 20 : 2 + entries * 12), big ? 8 : 4);
   }
 }
 

@@ -188,3 +188,32 @@ describe('bad input gets a clear error naming the file', () => {
     await expectError(() => openRaster(dir), 'INVALID_INPUT', 'directory');
   });
 });
+
+describe('a TIFF whose image directories loop', () => {
+  it('is CORRUPT_DATA saying so, at once, instead of a hang', async () => {
+    const tmp = await makeTempDir();
+    try {
+      const file = path.join(tmp.dir, 'loop.tif');
+      await writePatternTiff(file, { width: 512, height: 512, bands: 3, tileSize: 128 });
+      // Point the last directory's "next" offset back at the first one.
+      const { readFile } = await import('node:fs/promises');
+      const b = await readFile(file);
+      const first = b.readUInt32LE(4);
+      let at = first;
+      for (;;) {
+        const next = b.readUInt32LE(at + 2 + b.readUInt16LE(at) * 12);
+        if (next === 0) break;
+        at = next;
+      }
+      b.writeUInt32LE(first, at + 2 + b.readUInt16LE(at) * 12);
+      await writeFile(file, b);
+      const t0 = Date.now();
+      const err = await openRaster(file).catch((e: unknown) => e);
+      expect(Date.now() - t0).toBeLessThan(5_000);
+      expect(isGeoscoutError(err) && err.code).toBe('CORRUPT_DATA');
+      expect((err as Error).message).toMatch(/chain of image directories loops back to byte \d+/);
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+});

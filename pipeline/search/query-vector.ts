@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { GeoscoutError } from '../../core/errors.js';
 import { assertAllowedPath } from '../../core/paths.js';
@@ -8,6 +7,7 @@ import type { ClipEncoder } from '../models/encoder.js';
 import { l2NormalizeRows } from '../models/preprocess.js';
 import type { RgbImage } from '../raster/raster.js';
 import { openCatalogImage } from '../catalog/open-image.js';
+import { INPUT_MAX_BYTES, INPUT_MAX_PIXELS, readInputFile } from '../../core/input-file.js';
 import type { Stretch } from '../raster/stretch.js';
 
 /** An example image: a file, base64 bytes, or a window of a catalogued image. */
@@ -76,15 +76,13 @@ export async function loadRef(ref: ImageRef, store: Store, roots: string[]): Pro
   if ('path' in ref) {
     await assertAllowedPath(ref.path, roots);
     label = ref.path;
-    bytes = await readFile(ref.path).catch((cause: NodeJS.ErrnoException) => {
-      throw new GeoscoutError(cause.code === 'ENOENT' ? 'NOT_FOUND' : 'PERMISSION_DENIED', `Cannot read example image ${ref.path}: ${cause.message}`, { cause });
-    });
+    bytes = await readInputFile(ref.path, 'example image', INPUT_MAX_BYTES.image);
   } else {
     label = 'the base64 image';
     bytes = Buffer.from(ref.base64.replace(/^data:[^,]*,/, ''), 'base64');
   }
   try {
-    const { data, info } = await sharp(bytes).removeAlpha().toColourspace('srgb').resize(1024, 1024, { fit: 'inside', withoutEnlargement: true }).raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(bytes, { limitInputPixels: INPUT_MAX_PIXELS }).removeAlpha().toColourspace('srgb').resize(1024, 1024, { fit: 'inside', withoutEnlargement: true }).raw().toBuffer({ resolveWithObject: true });
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
   } catch (cause) {
     throw new GeoscoutError('CORRUPT_DATA', `Cannot decode ${label} as an image (PNG, JPEG, WebP or TIFF): ${(cause as Error).message}`, { cause });
