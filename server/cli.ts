@@ -16,6 +16,7 @@ import { evalCommand } from './commands/eval.js';
 import { detectCommand } from './commands/detect.js';
 import { prototypesCommand } from './commands/prototypes.js';
 import { docsCommand } from './commands/docs.js';
+import { doctorCommand } from './commands/doctor.js';
 import { action, printJson } from './cli-context.js';
 
 /** Builds the `geoscout` command tree (exported so tests can drive it in-process). */
@@ -43,6 +44,7 @@ export function buildCli(): Command {
   program.addCommand(askCommand());
   program.addCommand(evalCommand());
   program.addCommand(docsCommand());
+  program.addCommand(doctorCommand());
   program
     .command('config')
     .description('print the effective configuration (file + environment + defaults)')

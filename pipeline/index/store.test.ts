@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runProcess } from '../../core/testing/run-process.js';
 import { makeTempDir } from '../../core/testing/temp-dir.js';
 import { writePatternTiff } from '../raster/testing.js';
+import { docChunksSchema } from '../../knowledge/doc-tables.js';
+import { checkStore } from './doctor.js';
 import { primaryKeyOf, Store } from './store.js';
 
 const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'geoscout.js');
@@ -45,5 +47,29 @@ describe('a damaged table', () => {
     expect(r.stderr).toMatch(/CORRUPT_DATA.*Table images .*cannot be opened/);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
     expect(await readdir(versions)).toEqual([]); // not recreated
+  });
+});
+
+describe('geoscout doctor (checkStore)', () => {
+  it('finds the duplicates and orphans older versions left, removes them with fix, and keeps the first row of a key', async () => {
+    const store = await Store.open(path.join(tmp.dir, 'doctor'));
+    try {
+      const images = await store.table('images');
+      const row = (id: string, title: string) => ({ image_id: id, uri: `/x/${id}.tif`, title, width: 1, height: 1, bands: 3, status: 'ready', added_at: new Date() });
+      // What an older version's plain appends from two processes left behind.
+      await images.add([row('a', 'first'), row('b', 'only')]);
+      await images.add([row('a', 'second')]);
+      const chunks = await store.tableWithSchema('doc_chunks', docChunksSchema(4));
+      await chunks.add([{ chunk_id: 'd1:0', doc_id: 'd1', title: 't', file: 'f.pdf', page: 1, text: 'x', vector: [0, 0, 0, 1] }]);
+      const before = await checkStore(store);
+      expect(before.map((t) => [t.table, t.rows, t.duplicates, t.orphans])).toEqual([['doc_chunks', 1, 0, 1], ['images', 3, 1, 0]]);
+      const fixed = await checkStore(store, { fix: true });
+      expect(fixed.map((t) => [t.table, t.removed])).toEqual([['doc_chunks', 1], ['images', 1]]);
+      const after = await checkStore(store);
+      expect(after.every((t) => t.duplicates === 0 && t.orphans === 0)).toBe(true);
+      expect((await images.query().where("image_id = 'a'").select(['title']).toArray()).map((r) => r.title)).toEqual(['first']);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -129,6 +129,8 @@ export class Store {
    * missing table is NOT_FOUND, one that cannot be opened is CORRUPT_DATA naming it.
    */
   async openExisting(name: string): Promise<lancedb.Table> {
+    const open = this.tables.get(name);
+    if (open) return open;
     if (!(await this.tableNames()).includes(name)) throw new GeoscoutError('NOT_FOUND', `There is no table ${name} in ${this.uri}.`);
     try {
       return await this.db.openTable(name);

@@ -1,0 +1,79 @@
+import { throwIfAborted } from '../../core/errors.js';
+import type { Store } from './store.js';
+
+/** A table whose rows each hold a unique key, and the table that key's parent must be in. */
+interface KeyedTable {
+  matches(name: string): boolean;
+  key: string;
+  /** Rows whose `column` value is not a `key` of `table` are orphans. */
+  parent?: { table: string; key: string; column: string };
+}
+
+/** Every keyed table geoscout writes (see Store.upsert). */
+const KEYED_TABLES: KeyedTable[] = [
+  { matches: (n) => n === 'images', key: 'image_id' },
+  { matches: (n) => n.startsWith('tiles__'), key: 'tile_id', parent: { table: 'images', key: 'image_id', column: 'image_id' } },
+  { matches: (n) => n === 'documents', key: 'doc_id' },
+  { matches: (n) => n === 'doc_chunks', key: 'chunk_id', parent: { table: 'documents', key: 'doc_id', column: 'doc_id' } },
+  { matches: (n) => n.startsWith('doc_figures__'), key: 'figure_id', parent: { table: 'documents', key: 'doc_id', column: 'doc_id' } },
+  { matches: (n) => n === 'detections', key: 'detection_id' },
+  { matches: (n) => n === 'prototypes', key: 'id' },
+  { matches: (n) => n === 'jobs', key: 'id' },
+];
+
+/** What `geoscout doctor` found (and removed, with fix) in one table. */
+export interface TableHealth {
+  table: string;
+  key: string;
+  rows: number;
+  /** Rows beyond the first for a key (left by versions that appended without a key). */
+  duplicates: number;
+  /** Rows whose parent row is gone (tiles of an image no longer catalogued, chunks and figures of a document never finished). */
+  orphans: number;
+  removed: number;
+}
+
+/**
+ * Finds duplicate keys and orphan rows in every keyed table, and with `fix` removes them:
+ * for a duplicated key the first stored row stays; orphans go. Each table is one delete
+ * commit by row id. Run `fix` when nothing else writes the store: a document being indexed
+ * has its chunks before its row, and would look orphaned.
+ */
+export async function checkStore(store: Store, opts: { fix?: boolean; signal?: AbortSignal } = {}): Promise<TableHealth[]> {
+  const names = await store.tableNames();
+  const out: TableHealth[] = [];
+  const parentKeys = new Map<string, Set<string>>();
+  const keysOf = async (table: string, key: string) => {
+    let s = parentKeys.get(table);
+    if (!s) {
+      s = names.includes(table) ? new Set((await (await store.openExisting(table)).query().select([key]).toArray()).map((r) => String(r[key]))) : new Set();
+      parentKeys.set(table, s);
+    }
+    return s;
+  };
+  for (const name of names) {
+    throwIfAborted(opts.signal);
+    const spec = KEYED_TABLES.find((k) => k.matches(name));
+    if (!spec) continue;
+    const t = await store.openExisting(name);
+    const cols = [spec.key, ...(spec.parent ? [spec.parent.column] : [])];
+    const rows = (await t.query().withRowId().select(cols).toArray()) as Record<string, unknown>[];
+    const parents = spec.parent ? await keysOf(spec.parent.table, spec.parent.key) : null;
+    const seen = new Set<string>();
+    const drop: bigint[] = [];
+    let duplicates = 0, orphans = 0;
+    for (const r of rows) {
+      const k = String(r[spec.key]);
+      if (seen.has(k)) { duplicates++; drop.push(r._rowid as bigint); continue; }
+      seen.add(k);
+      if (parents && !parents.has(String(r[spec.parent!.column]))) { orphans++; drop.push(r._rowid as bigint); }
+    }
+    let removed = 0;
+    if (opts.fix && drop.length) {
+      for (let i = 0; i < drop.length; i += 5000) await t.delete(`_rowid IN (${drop.slice(i, i + 5000).join(', ')})`);
+      removed = drop.length;
+    }
+    out.push({ table: name, key: spec.key, rows: rows.length, duplicates, orphans, removed });
+  }
+  return out;
+}
