@@ -43,6 +43,13 @@ describe('geoscout CLI', () => {
       expect(r.stderr).toMatch(msg);
       expect(r.stderr, args.join(' ')).not.toMatch(/ZodError|\n\s+at |"stack"/);
     }
+    // Long arguments: a clear refusal, not ONNX Runtime's SIGSEGV (exit 139) from ~32 KB of command line on.
+    const long = await geoscout(['search', 'ab '.repeat(12_000)]);
+    expect(long.code).toBe(2);
+    expect(long.stderr).toMatch(/error \[INVALID_INPUT\]: The arguments are 36 KB long .*at most 24 KB/);
+    const longQuery = await geoscout(['search', 'a'.repeat(1500)]);
+    expect(longQuery.code).toBe(2);
+    expect(longQuery.stderr).toMatch(/text: Too big/);
     // A bare date is a date: --from 2024-01-01 passes the input check (and reaches the empty archive).
     const dated = await geoscout(['search', 'ship', '--from', '2024-01-01', '--to', '2024-12-31']);
     expect(dated.stderr).toMatch(/error \[NOT_FOUND\]: No tiles are embedded/);

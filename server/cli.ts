@@ -1,4 +1,4 @@
-import { toGeoscoutError } from '../core/errors.js';
+import { GeoscoutError, toGeoscoutError } from '../core/errors.js';
 import { Command } from 'commander';
 import { imagesCommand } from './commands/images.js';
 import { modelsCommand } from './commands/models.js';
@@ -17,6 +17,7 @@ import { detectCommand } from './commands/detect.js';
 import { prototypesCommand } from './commands/prototypes.js';
 import { docsCommand } from './commands/docs.js';
 import { doctorCommand } from './commands/doctor.js';
+import { MAX_QUERY_CHARS } from '../tools/query-text.js';
 import { action, printJson } from './cli-context.js';
 
 /** Builds the `geoscout` command tree (exported so tests can drive it in-process). */
@@ -53,8 +54,26 @@ export function buildCli(): Command {
 }
 
 /** Runs the CLI on an argv (process.argv by default). */
+/**
+ * Longest command line (bytes of all arguments) geoscout accepts. ONNX Runtime 1.2x's Linux
+ * build recurses once per byte of /proc/self/cmdline while it creates a session and dies
+ * with SIGSEGV from about 32 KB on (three mutually recursive frames in libonnxruntime.so,
+ * reproduced with a bare InferenceSession.create; an upstream defect), so every command that
+ * opens a model would crash without a word.
+ */
+export const MAX_COMMAND_LINE_BYTES = 24_000;
+
+function checkCommandLineLength(argv: string[]): void {
+  const bytes = argv.slice(2).reduce((n, a) => n + Buffer.byteLength(a) + 1, 0);
+  if (bytes > MAX_COMMAND_LINE_BYTES) {
+    const longest = argv.slice(2).reduce((a, b) => (Buffer.byteLength(b) > Buffer.byteLength(a) ? b : a), '');
+    throw new GeoscoutError('INVALID_INPUT', `The arguments are ${(bytes / 1000).toFixed(0)} KB long (the longest starts "${longest.slice(0, 40)}…"); geoscout accepts at most ${MAX_COMMAND_LINE_BYTES / 1000} KB on the command line. A query text is at most ${MAX_QUERY_CHARS} characters; put long inputs in a file.`);
+  }
+}
+
 export async function runCli(argv: string[] = process.argv): Promise<void> {
   try {
+    checkCommandLineLength(argv);
     await buildCli().parseAsync(argv);
   } catch (err) {
     // Option parsers (--limit abc, --bbox 1,2) throw while commander parses, before any

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { detectInRegion, PROTOTYPE_DEFAULT_THRESHOLD, TEXT_DEFAULT_THRESHOLD } from '../pipeline/detect/detect-region.js';
+import { queryText } from './query-text.js';
 import type { ToolDefinition } from './tool.js';
 
 /** Default threshold of text queries (see detect-region.ts); prototypes default to {@link PROTOTYPE_DEFAULT_THRESHOLD}. */
@@ -7,7 +8,7 @@ export const DEFAULT_THRESHOLD = TEXT_DEFAULT_THRESHOLD;
 export { PROTOTYPE_DEFAULT_THRESHOLD };
 
 const QuerySchema = z.union([
-  z.object({ text: z.string().min(1).describe('what to find, e.g. "aircraft", "container ship"') }).strict(),
+  z.object({ text: queryText().describe('what to find, e.g. "aircraft", "container ship"') }).strict(),
   z.object({ prototype: z.string().min(1).describe('a prototype name (list_prototypes)') }).strict(),
 ]);
 
