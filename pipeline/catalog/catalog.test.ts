@@ -74,6 +74,21 @@ describe('images catalog', () => {
     expect(added[0]!.metadata).toMatchObject({ stac_item: 'item-42', sources: { sensor: 'stac' } });
   });
 
+  it('an ItemCollection with a malformed feature and an out-of-range value adds its good items and reports each bad one', async () => {
+    const dir = path.join(tmp.dir, 'stac-mixed');
+    await mkdir(dir);
+    await writePatternTiff(path.join(dir, 'a.tif'), { width: 200, height: 200, bands: 3, georef: geo(640000) });
+    await writePatternTiff(path.join(dir, 'b.tif'), { width: 210, height: 200, bands: 3, georef: geo(641000) });
+    const item = (id: string, href: string, props: Record<string, unknown> = {}) => ({ type: 'Feature', stac_version: '1.0.0', id, geometry: null, properties: { datetime: '2022-08-01T09:15:00Z', ...props }, assets: { data: { href, type: 'image/tiff', roles: ['data'] } } });
+    const fc = { type: 'FeatureCollection', features: [item('good', './a.tif', { gsd: 0.5 }), { type: 'Feature', id: 'broken' }, item('negative-gsd', './b.tif', { gsd: -3, 'view:off_nadir': 120 })] };
+    await writeFile(path.join(dir, 'items.json'), JSON.stringify(fc));
+    const { added, failed } = await addImages(store, [path.join(dir, 'items.json')]);
+    expect(added.map((a) => a.title)).toEqual(['good']);
+    expect(failed.map((f) => f.uri.replace(/.*#/, ''))).toEqual(['broken', 'negative-gsd']);
+    expect(failed[0]!.error.message).toMatch(/item 1 is not a STAC Item/);
+    expect(failed[1]!.error.message).toMatch(/gsd -3: Too small.*view:off_nadir 120: Too big/);
+  });
+
   it('reports bad files and keeps going; nothing stored is lost', async () => {
     const good = path.join(tmp.dir, 'good.tif');
     await writePatternTiff(good, { width: 128, height: 128, bands: 3, georef: geo(630000) });

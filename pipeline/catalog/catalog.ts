@@ -106,7 +106,9 @@ async function expandInputs(inputs: string[], result: AddImagesResult): Promise<
     try {
       const json: unknown = JSON.parse((await readInputFile(uri, 'STAC file', INPUT_MAX_BYTES.json)).toString('utf8'));
       if (!isStac(json)) throw new GeoscoutError('INVALID_INPUT', `${uri} is JSON but not a STAC Item or ItemCollection.`);
-      for (const s of await readStacFile(uri)) jobs.push({ uri: s.imageUri, stac: { layer: s.layer, itemId: s.itemId } });
+      const stac = await readStacFile(uri);
+      for (const s of stac.images) jobs.push({ uri: s.imageUri, stac: { layer: s.layer, itemId: s.itemId } });
+      for (const f of stac.failed) result.failed.push({ uri: `${uri}#${f.item}`, error: { code: 'INVALID_INPUT', message: f.message } });
     } catch (err) {
       const e = toGeoscoutError(err, 'INVALID_INPUT', uri);
       result.failed.push({ uri, error: { code: e.code, message: e.message } });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { GeoscoutError } from '../../core/errors.js';
 import { INPUT_MAX_BYTES, readInputFile } from '../../core/input-file.js';
 import { parseDate, type MetadataLayer } from './scene-metadata.js';
+import { SidecarSchema } from './sidecar.js';
 
 const AssetSchema = z.object({ href: z.string().min(1), type: z.string().optional(), roles: z.array(z.string()).optional() }).passthrough();
 const ItemSchema = z
@@ -35,7 +36,7 @@ export function isStac(json: unknown): boolean {
  * constellation/instruments, gsd, view:off_nadir, view:sun_elevation, view:sun_azimuth,
  * proj:epsg / proj:code, title.
  */
-export async function readStacFile(file: string): Promise<StacImage[]> {
+export async function readStacFile(file: string): Promise<{ images: StacImage[]; failed: { item: string; message: string }[] }> {
   let json: unknown;
   try {
     json = JSON.parse((await readInputFile(file, 'STAC file', INPUT_MAX_BYTES.json)).toString('utf8'));
@@ -44,14 +45,36 @@ export async function readStacFile(file: string): Promise<StacImage[]> {
     throw new GeoscoutError('INVALID_INPUT', `${file} is not a readable JSON file: ${(cause as Error).message}`, { cause, details: { path: file } });
   }
   const items = (json as { type?: string }).type === 'FeatureCollection' ? (json as { features: unknown[] }).features : [json];
-  return items.map((raw, i) => {
+  // One bad feature is reported and skipped; the collection's good items are still added.
+  const out = { images: [] as StacImage[], failed: [] as { item: string; message: string }[] };
+  for (const [i, raw] of items.entries()) {
+    const id = typeof (raw as { id?: unknown })?.id === 'string' ? (raw as { id: string }).id : `#${i}`;
     const parsed = ItemSchema.safeParse(raw);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ');
-      throw new GeoscoutError('INVALID_INPUT', `${file}: item ${i} is not a STAC Item (${issues}).`, { details: { path: file } });
+      out.failed.push({ item: id, message: `${file}: item ${i} is not a STAC Item (${issues}).` });
+      continue;
     }
-    return toStacImage(parsed.data, file);
-  });
+    try {
+      out.images.push(toStacImage(parsed.data, file));
+    } catch (err) {
+      out.failed.push({ item: id, message: (err as Error).message });
+    }
+  }
+  return out;
+}
+
+/** STAC property → sidecar field, validated by the sidecar's rules (a gsd of −3 m is refused in both). */
+const STAC_FIELDS = { gsd: 'gsd_m', 'view:off_nadir': 'off_nadir_deg', 'view:sun_elevation': 'sun_elevation_deg', 'view:sun_azimuth': 'sun_azimuth_deg' } as const;
+const StacValues = SidecarSchema.pick({ gsd_m: true, off_nadir_deg: true, sun_elevation_deg: true, sun_azimuth_deg: true }).strict();
+
+function checkValues(item: z.infer<typeof ItemSchema>, layer: MetadataLayer, file: string): void {
+  const values = Object.fromEntries(Object.values(STAC_FIELDS).flatMap((k) => (layer[k] !== undefined ? [[k, layer[k]]] : [])));
+  const r = StacValues.safeParse(values);
+  if (r.success) return;
+  const stacName = (k: PropertyKey) => Object.entries(STAC_FIELDS).find(([, v]) => v === k)?.[0] ?? String(k);
+  const issues = r.error.issues.map((x) => `${stacName(x.path[0]!)} ${JSON.stringify(values[x.path[0] as string])}: ${x.message}`).join('; ');
+  throw new GeoscoutError('INVALID_INPUT', `${file}: STAC item ${item.id} has values out of range (${issues}); fix the item.`, { details: { path: file, item: item.id } });
 }
 
 function toStacImage(item: z.infer<typeof ItemSchema>, file: string): StacImage {
@@ -80,6 +103,7 @@ function toStacImage(item: z.infer<typeof ItemSchema>, file: string): StacImage 
     ...(str('title') ? { title: str('title') } : { title: item.id }),
     ...(epsg ? { crs: `EPSG:${epsg}` } : {}),
   };
+  checkValues(item, layer, file);
   return { itemId: item.id, imageUri, layer };
 }
 
