@@ -56,6 +56,13 @@ export interface ObjectnessOptions {
    * rest together; 1 skips it on such imagery (faster, fewer cars found).
    */
   maxUpsample?: number;
+  /**
+   * The part of the chunk (image pixels) whose boxes the caller keeps, by centre. Each pass
+   * then reads only the core plus half its largest box plus the model's margin, not the
+   * whole chunk: a search reranking one tile of a chunk that carries 96 m of context around
+   * it runs the enlarged pass over about a third of the pixels. Boxes are unchanged.
+   */
+  core?: { x: number; y: number; width: number; height: number };
   signal?: AbortSignal;
 }
 
@@ -116,7 +123,8 @@ export class ObjectnessModel {
       const maxUp = Math.min(2, opts.maxUpsample ?? 2);
       const lo = Math.max(pass.minPx, prior.minM / pass.mpp), hi = Math.min(pass.maxPx, prior.maxM / pass.mpp);
       if (f < 1 / maxUp - 1e-9 || lo > hi || Math.min(rgb.width, rgb.height) / f < 16) continue;
-      for (const p of await this.runPass(rgb, f, opts, { lo, hi })) {
+      const core = opts.core ? { x0: (opts.core.x - origin.x) / scale, y0: (opts.core.y - origin.y) / scale, x1: (opts.core.x + opts.core.width - origin.x) / scale, y1: (opts.core.y + opts.core.height - origin.y) / scale } : null;
+      for (const p of await this.runPass(rgb, f, opts, { lo, hi }, core)) {
         const o = pass.calibration && !opts.raw ? interpolate(pass.calibration, p.score) : p.score;
         out.push({ x: origin.x + p.x * scale, y: origin.y + p.y * scale, width: p.width * scale, height: p.height * scale, contrast: o, objectness: o, scaleM: pass.mpp });
       }
@@ -125,15 +133,22 @@ export class ObjectnessModel {
   }
 
   /** One pass over the chunk, tile by tile: boxes in rgb pixels whose centre is in the tile's core. */
-  private async runPass(rgb: RgbImage, f: number, opts: ObjectnessOptions, band: { lo: number; hi: number }): Promise<Array<{ x: number; y: number; width: number; height: number; score: number }>> {
+  private async runPass(rgb: RgbImage, f: number, opts: ObjectnessOptions, band: { lo: number; hi: number }, core: { x0: number; y0: number; x1: number; y1: number } | null): Promise<Array<{ x: number; y: number; width: number; height: number; score: number }>> {
     const mw = Math.round(rgb.width / f), mh = Math.round(rgb.height / f);
+    // Model pixels whose boxes can matter: the caller's core plus half the pass's largest box
+    // (a box centred in the core reaches that far); the whole chunk without a core.
+    const reach = band.hi / 2;
+    const [ax0, ay0, ax1, ay1] = core
+      ? [Math.max(0, Math.floor(core.x0 / f - reach)), Math.max(0, Math.floor(core.y0 / f - reach)), Math.min(mw, Math.ceil(core.x1 / f + reach)), Math.min(mh, Math.ceil(core.y1 / f + reach))]
+      : [0, 0, mw, mh];
     const boxes: Array<{ x: number; y: number; width: number; height: number; score: number }> = [];
-    for (let ty = 0; ty < mh; ty += TILE_CORE) {
-      for (let tx = 0; tx < mw; tx += TILE_CORE) {
+    for (let ty = ay0; ty < ay1; ty += TILE_CORE) {
+      for (let tx = ax0; tx < ax1; tx += TILE_CORE) {
         throwIfAborted(opts.signal);
         // Model-pixel window: core [tx, tx+core) plus margins, clamped to the chunk.
+        const cx1 = Math.min(ax1, tx + TILE_CORE), cy1 = Math.min(ay1, ty + TILE_CORE);
         const wx0 = Math.max(0, tx - TILE_MARGIN), wy0 = Math.max(0, ty - TILE_MARGIN);
-        const wx1 = Math.min(mw, tx + TILE_CORE + TILE_MARGIN), wy1 = Math.min(mh, ty + TILE_CORE + TILE_MARGIN);
+        const wx1 = Math.min(mw, cx1 + TILE_MARGIN), wy1 = Math.min(mh, cy1 + TILE_MARGIN);
         const rx0 = Math.floor(wx0 * f), ry0 = Math.floor(wy0 * f);
         const rx1 = Math.min(rgb.width, Math.ceil(wx1 * f)), ry1 = Math.min(rgb.height, Math.ceil(wy1 * f));
         const w = Math.max(1, Math.round((rx1 - rx0) / f)), h = Math.max(1, Math.round((ry1 - ry0) / f));
@@ -145,7 +160,7 @@ export class ObjectnessModel {
           const cx = p.cx, cy = p.cy;
           if (cx >= w || cy >= h) continue; // in the padding
           const gx = wx0 + cx, gy = wy0 + cy;
-          if (gx < tx || gx >= tx + TILE_CORE || gy < ty || gy >= ty + TILE_CORE) continue; // another tile's core
+          if (gx < tx || gx >= cx1 || gy < ty || gy >= cy1) continue; // another tile's core, or outside the area that matters
           const long = Math.max(p.w, p.h);
           if (long < band.lo || long > band.hi) continue;
           boxes.push({ x: rx0 + (cx - p.w / 2) * sx, y: ry0 + (cy - p.h / 2) * sy, width: p.w * sx, height: p.h * sy, score: p.score });

@@ -15,6 +15,8 @@ export interface ScoredProposal extends Proposal {
 export interface ProposeOptions {
   /** Most the model may enlarge the pixels for its finest pass (default 2; 1 skips passes finer than the image). */
   maxUpsample?: number;
+  /** Image pixels whose boxes (by centre) the caller keeps; the rest of the chunk is context only. */
+  core?: { x: number; y: number; width: number; height: number };
 }
 
 /** Class-agnostic proposals for one chunk of an image (see detect-window.ts). */
@@ -80,7 +82,7 @@ export function cachingProposer(inner: Proposer, maxBoxes = 400_000): Proposer {
   return {
     kind: inner.kind,
     async propose(rgb, origin, scale, gsdM, signal, opts = {}) {
-      const key = createHash('sha1').update(rgb.data).update(`|${rgb.width}x${rgb.height}|${origin.x},${origin.y}|${scale}|${gsdM}|${opts.maxUpsample ?? ''}`).digest('hex');
+      const key = createHash('sha1').update(rgb.data).update(`|${rgb.width}x${rgb.height}|${origin.x},${origin.y}|${scale}|${gsdM}|${opts.maxUpsample ?? ''}|${JSON.stringify(opts.core ?? null)}`).digest('hex');
       const hit = cache.get(key);
       if (hit) {
         cache.delete(key);

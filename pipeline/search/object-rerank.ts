@@ -52,7 +52,7 @@ export async function objectRerank(store: Store, enc: ClipEncoder, q: Float32Arr
       const rgb = await raster.readRgb(area, { stretch: rec.stretch as Stretch, ...(signal ? { signal } : {}) });
       // The proposer's enlarged pass stays (about half its time): without it the ship box rate
       // fell from 0.81 to 0.70 and image→tile P@10 from 1.00 to 0.86 (bench:search-quality).
-      const props = (await proposer.propose(rgb, area, 1, rec.gsd_m, signal)).filter((p) => {
+      const props = (await proposer.propose(rgb, area, 1, rec.gsd_m, signal, { core: w })).filter((p) => {
         const cx = p.x + p.width / 2, cy = p.y + p.height / 2;
         return cx >= w.x && cx < w.x + w.width && cy >= w.y && cy < w.y + w.height;
       });

@@ -45,7 +45,8 @@ export function createServer(deps: ServerDeps): McpServer {
 }
 
 /**
- * Answers a `tools/call` whose params are missing or name no tool name with JSON-RPC -32602
+ * Answers a `tools/call` whose params are missing, name no tool, or carry arguments that are
+ * not an object (null, 42, a list) with JSON-RPC -32602
  * (invalid params), before the SDK sees it: the SDK's schema check would answer -32603
  * (internal error), which tells a client author the server is broken rather than the call.
  * Wraps the transport's message handler once `server.connect(transport)` has set it.
@@ -54,9 +55,12 @@ export function guardToolCalls(transport: Transport): void {
   const next = transport.onmessage;
   if (!next) return;
   transport.onmessage = (msg, extra) => {
-    const m = msg as { method?: unknown; id?: unknown; params?: { name?: unknown } };
-    if (m.method === 'tools/call' && m.id !== undefined && (typeof m.params !== 'object' || m.params === null || typeof m.params.name !== 'string')) {
-      void transport.send({ jsonrpc: '2.0', id: m.id as string | number, error: { code: -32602, message: 'tools/call needs params: {"name": "<tool>", "arguments": {...}} (tools/list names the tools).' } });
+    const m = msg as { method?: unknown; id?: unknown; params?: { name?: unknown; arguments?: unknown } };
+    const p = m.params;
+    const args = typeof p === 'object' && p !== null ? p.arguments : undefined;
+    const badArgs = args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args));
+    if (m.method === 'tools/call' && m.id !== undefined && (typeof p !== 'object' || p === null || typeof p.name !== 'string' || badArgs)) {
+      void transport.send({ jsonrpc: '2.0', id: m.id as string | number, error: { code: -32602, message: badArgs ? 'tools/call arguments must be a JSON object of the tool\'s inputs (tools/list gives each inputSchema).' : 'tools/call needs params: {"name": "<tool>", "arguments": {...}} (tools/list names the tools).' } });
       return;
     }
     next.call(transport, msg, extra);
