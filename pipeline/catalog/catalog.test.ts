@@ -89,6 +89,21 @@ describe('images catalog', () => {
     expect(failed[1]!.error.message).toMatch(/gsd -3: Too small.*view:off_nadir 120: Too big/);
   });
 
+  it('refuses rows no tool could use: a scene off the globe, a geocentric CRS; nothing is stored for them', async () => {
+    const dir = path.join(tmp.dir, 'unusable');
+    await mkdir(dir);
+    const offGlobe = path.join(dir, 'lat100.tif');
+    await writePatternTiff(offGlobe, { width: 64, height: 64, bands: 3, georef: { epsg: 4326, originX: 10, originY: 100.5, pixelSizeX: 0.001, pixelSizeY: 0.001 } });
+    const geocent = path.join(dir, 'geocent.tif');
+    await writePatternTiff(geocent, { width: 64, height: 64, bands: 3, georef: geo(650000) });
+    await writeFile(path.join(dir, 'geocent.meta.json'), JSON.stringify({ crs: '+proj=geocent +datum=WGS84 +units=m' }));
+    const { added, failed } = await addImages(store, [offGlobe, geocent]);
+    expect(added).toEqual([]);
+    expect(failed.map((f) => [path.basename(f.uri), f.error.code])).toEqual([['lat100.tif', 'INVALID_INPUT'], ['geocent.tif', 'UNSUPPORTED']]);
+    expect(failed[0]!.error.message).toMatch(/latitude 100\.\d+.*off the globe/);
+    expect(failed[1]!.error.message).toMatch(/geocentric CRS/);
+  });
+
   it('reports bad files and keeps going; nothing stored is lost', async () => {
     const good = path.join(tmp.dir, 'good.tif');
     await writePatternTiff(good, { width: 128, height: 128, bands: 3, georef: geo(630000) });

@@ -150,11 +150,30 @@ async function addOne(store: Store, uri: string, stac: Job['stac'], opts: AddIma
   }
 }
 
+/**
+ * Refuses rows no tool could use before they are stored as ready: no pixels or bands, a
+ * geocentric CRS (x, y, z in metres from the Earth's centre, not a map), or georeferencing
+ * that puts the scene off the globe (latitude 100).
+ */
+function checkUsable(uri: string, raster: Raster, bbox: [number, number, number, number] | null): void {
+  const { info } = raster;
+  if (info.width < 1 || info.height < 1 || info.bands < 1) {
+    throw new GeoscoutError('CORRUPT_DATA', `${uri} has ${info.width}×${info.height} pixels and ${info.bands} band(s): there is no image to index. Re-export it.`, { details: { path: uri } });
+  }
+  if (info.crs && /\+proj=geocent\b/.test(info.crs.proj4)) {
+    throw new GeoscoutError('UNSUPPORTED', `${uri} uses a geocentric CRS (${info.crs.proj4}), which is not a map projection. Reproject it (gdalwarp -t_srs EPSG:4326 or a UTM zone) or give the right CRS in a sidecar ("crs").`, { details: { path: uri } });
+  }
+  if (bbox && !(bbox[1] >= -90 && bbox[3] <= 90 && bbox[0] >= -540 && bbox[2] <= 540 && bbox.every(Number.isFinite))) {
+    throw new GeoscoutError('INVALID_INPUT', `${uri}: its CRS and geotransform put it at longitude ${bbox[0].toFixed(2)}…${bbox[2].toFixed(2)}, latitude ${bbox[1].toFixed(2)}…${bbox[3].toFixed(2)}, off the globe. Fix the georeferencing, or give the right CRS in a sidecar ("crs").`, { details: { path: uri, bbox } });
+  }
+}
+
 async function buildRecord(raster: Raster, uri: string, fingerprint: string, meta: SceneMetadata, stacItem?: string): Promise<ImageRecord> {
   const { info, georef } = raster;
   const full = { x: 0, y: 0, width: info.width, height: info.height };
   const footprint = georef ? georef.footprint(full) : null;
   const bbox = footprint ? bboxOf(footprint) : null;
+  checkUsable(uri, raster, bbox);
   const centre = georef ? georef.pixelToLonLat(info.width / 2, info.height / 2) : null;
   let gsd = meta.gsd_m;
   if (gsd === null && georef) {

@@ -54,9 +54,12 @@ export function sharpReader(info: RasterInfo, space: string): PixelReader {
   };
 }
 
+/** Compressions the libvips inside sharp is built without (ZSTD, LERC): geotiff.js decodes them. */
+const SHARP_CANNOT = new Set([50000, 34887]);
+
 /** Checks whether sharp can decode the file with its bands intact; returns its colour space or null. */
 export async function sharpSpaceFor(info: RasterInfo): Promise<string | null> {
-  if (/^https?:/i.test(info.uri) || !SHARP_DEPTH[info.dtype] || info.photometric > 2) return null;
+  if (/^https?:/i.test(info.uri) || !SHARP_DEPTH[info.dtype] || info.photometric > 2 || SHARP_CANNOT.has(info.compression)) return null;
   try {
     const meta = await sharp(info.uri, { limitInputPixels: false }).metadata();
     if (meta.channels !== info.bands || !meta.space) return null;

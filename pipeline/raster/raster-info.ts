@@ -29,6 +29,8 @@ export interface RasterInfo {
   tileHeight: number;
   tiled: boolean;
   photometric: number;
+  /** TIFF Compression tag of the full-resolution image (1 none, 5 LZW, 8 Deflate, 50000 ZSTD, 34887 LERC, …). */
+  compression: number;
   /** Levels, full resolution first, then overviews largest to smallest. */
   levels: LevelInfo[];
   nodata: number | null;
@@ -72,6 +74,8 @@ export async function readRasterInfo(
         levels.push({ index: i, width: im.getWidth(), height: im.getHeight(), scale: main.getWidth() / im.getWidth() });
       }
     }
+    const compression = Number(main.getFileDirectory().getValue('Compression') ?? 1);
+    checkCompression(uri, compression);
     const fileSize = /^https?:/i.test(uri) ? null : (await stat(uri)).size;
     if (fileSize !== null) await checkNotTruncated(uri, main, fileSize);
     const { crs, geotransform } = readGeo(uri, main, crsOverride);
@@ -86,6 +90,7 @@ export async function readRasterInfo(
       tileHeight: main.getTileHeight(),
       tiled: main.getFileDirectory().hasTag('TileWidth'),
       photometric: Number(main.getFileDirectory().getValue('PhotometricInterpretation') ?? 1),
+      compression,
       levels: levels.sort((a, b) => b.width - a.width),
       nodata: main.getGDALNoData(),
       crs,
@@ -98,6 +103,20 @@ export async function readRasterInfo(
     await tiff.close?.();
     if (isGeoscoutError(err)) throw err;
     throw corrupt(uri, err);
+  }
+}
+
+/**
+ * TIFF compressions geotiff.js cannot decode under Node (WebP needs a browser's
+ * createImageBitmap; JPEG 2000 and JPEG XL have no decoder). Deflate, LZW, JPEG, PackBits,
+ * ZSTD and LERC are read.
+ */
+const UNSUPPORTED_COMPRESSION: Record<number, string> = { 50001: 'WebP', 34712: 'JPEG 2000', 52546: 'JPEG XL' };
+
+function checkCompression(uri: string, code: number): void {
+  const name = UNSUPPORTED_COMPRESSION[code];
+  if (name) {
+    throw new GeoscoutError('UNSUPPORTED', `${uri} is compressed with ${name} (TIFF compression ${code}), which geoscout's TIFF reader cannot decode. Rewrite it: gdal_translate -of COG -co COMPRESS=DEFLATE (or ZSTD) in.tif out.tif.`, { details: { path: uri, compression: code } });
   }
 }
 

@@ -217,3 +217,31 @@ describe('a TIFF whose image directories loop', () => {
     }
   });
 });
+
+describe('TIFF compressions', () => {
+  it('reads ZSTD and LERC; a WebP-compressed TIFF is UNSUPPORTED with the command that rewrites it, not "damaged"', async (t) => {
+    if (!(await hasCommand('gdal_translate'))) return t.skip();
+    const tmp = await makeTempDir();
+    try {
+      const src = path.join(tmp.dir, 'src.tif');
+      await writePatternTiff(src, { width: 256, height: 256, bands: 3, tileSize: 128, georef: { epsg: 32633, originX: 500000, originY: 4500000, pixelSizeX: 0.5, pixelSizeY: 0.5 } });
+      const reference = await (await openRaster(src)).readRgb({ x: 0, y: 0, width: 256, height: 256 });
+      for (const c of ['ZSTD', 'LERC', 'WEBP']) {
+        const out = path.join(tmp.dir, `${c}.tif`);
+        execFileSync('gdal_translate', ['-q', '-co', `COMPRESS=${c}`, '-co', 'TILED=YES', ...(c === 'LERC' ? ['-co', 'MAX_Z_ERROR=0'] : []), ...(c === 'WEBP' ? ['-co', 'WEBP_LOSSLESS=TRUE'] : []), src, out]);
+        if (c === 'WEBP') {
+          const err = await openRaster(out).catch((e: unknown) => e);
+          expect(isGeoscoutError(err) && err.code).toBe('UNSUPPORTED');
+          expect((err as Error).message).toMatch(/compressed with WebP .*gdal_translate -of COG -co COMPRESS=DEFLATE/);
+          continue;
+        }
+        const r = await openRaster(out);
+        const rgb = await r.readRgb({ x: 0, y: 0, width: 256, height: 256 });
+        await r.close();
+        expect(Buffer.compare(Buffer.from(rgb.data), Buffer.from(reference.data)), c).toBe(0);
+      }
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+});
