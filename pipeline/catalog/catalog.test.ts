@@ -104,6 +104,17 @@ describe('images catalog', () => {
     expect(failed[1]!.error.message).toMatch(/geocentric CRS/);
   });
 
+  it('a file replaced at the same path is not read under the old id', async () => {
+    const file = path.join(tmp.dir, 'replaced.tif');
+    await writePatternTiff(file, { width: 96, height: 96, bands: 3, georef: geo(660000) });
+    const rec = (await addImages(store, [file])).added[0]!;
+    await (await openCatalogImage(rec)).close();
+    await writePatternTiff(file, { width: 96, height: 96, bands: 3, georef: geo(661000) });
+    const err = await openCatalogImage(rec).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CONFLICT' });
+    expect((err as Error).message).toMatch(new RegExp(`changed since it was catalogued as ${rec.image_id}.*geoscout images add`));
+  });
+
   it('reports bad files and keeps going; nothing stored is lost', async () => {
     const good = path.join(tmp.dir, 'good.tif');
     await writePatternTiff(good, { width: 128, height: 128, bands: 3, georef: geo(630000) });
