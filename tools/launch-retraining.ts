@@ -1,10 +1,10 @@
-import { access } from 'node:fs/promises';
 import { z } from 'zod';
 import { GeoscoutError } from '../core/errors.js';
 import { assertAllowedPath } from '../core/paths.js';
 import { JobRunner } from '../pipeline/jobs/runner.js';
 import { ModelRegistry } from '../pipeline/models/registry.js';
 import { TrainParams } from '../pipeline/retrain/train-job.js';
+import { regularFile } from '../core/input-file.js';
 import type { ToolDefinition } from './tool.js';
 
 /** Input of launch_retraining (the train job's parameters). */
@@ -34,9 +34,7 @@ export const launchRetrainingTool: ToolDefinition<typeof launchRetrainingInput, 
     // Check what can be checked now, so mistakes come back here and not minutes later in a job.
     for (const f of [input.sources.coco, input.sources.pairs].filter((x): x is string => !!x)) {
       if (ctx.config.allowedRoots.length) await assertAllowedPath(f, ctx.config.allowedRoots);
-      await access(f).catch(() => {
-        throw new GeoscoutError('NOT_FOUND', `${f} does not exist: give the path of the file on the server.`);
-      });
+      await regularFile(f, 'training file'); // a FIFO would block the job forever
     }
     const src = input.sources;
     if (src.prototypes === false && !src.detections && !src.coco && !src.pairs) {

@@ -160,6 +160,9 @@ async function main(): Promise<void> {
     if (bad.length || died) process.exitCode = 1;
   } finally {
     server?.child.kill('SIGTERM');
+    // Accepted ingest_images / launch_retraining calls started background workers: cancel them
+    // before their store disappears.
+    await new Promise<void>((res) => spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'cancel-jobs.ts')], { cwd: tmp.dir, env, stdio: 'ignore' }).on('exit', () => res()));
     await tmp.cleanup().catch(() => undefined);
   }
 }

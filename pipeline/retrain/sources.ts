@@ -1,7 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GeoscoutError } from '../../core/errors.js';
 import { assertAllowedPath } from '../../core/paths.js';
+import { readInputFile } from '../../core/input-file.js';
+
+/** Largest COCO or figure-pairs file read (a COCO file of 100k boxes is ~30 MB). */
+const TRAINING_FILE_MAX_BYTES = 500e6;
 import type { Store } from '../index/store.js';
 
 /** A pixel box of a catalogued image. */
@@ -139,9 +142,7 @@ export async function cocoExamples(file: string, imageRoot?: string, roots: stri
  */
 export async function pairExamples(file: string, roots: string[] = []): Promise<Example[]> {
   await assertAllowedPath(file, roots);
-  const text = await readFile(file, 'utf8').catch((cause: unknown) => {
-    throw new GeoscoutError('NOT_FOUND', `Cannot read figure pairs ${file}: create them with \`geoscout docs pairs\` or fix the path.`, { cause });
-  });
+  const text = (await readInputFile(file, 'figure pairs (create them with `geoscout docs pairs`)', TRAINING_FILE_MAX_BYTES)).toString('utf8');
   const out: Example[] = [];
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
@@ -162,9 +163,7 @@ export async function pairExamples(file: string, roots: string[] = []): Promise<
 }
 
 async function readJson(file: string): Promise<unknown> {
-  const text = await readFile(file, 'utf8').catch((cause: unknown) => {
-    throw new GeoscoutError('NOT_FOUND', `Cannot read ${file}: check the path.`, { cause });
-  });
+  const text = (await readInputFile(file, 'training file', TRAINING_FILE_MAX_BYTES)).toString('utf8');
   try {
     return JSON.parse(text);
   } catch (cause) {
