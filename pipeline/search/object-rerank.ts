@@ -6,6 +6,7 @@ import { sizePriorFactor } from '../detect/vocabulary.js';
 import type { Store } from '../index/store.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import type { Stretch } from '../raster/stretch.js';
+import { encodeCropsCached } from './crop-cache.js';
 import { forEachImage, type TileHit } from './tile-search.js';
 
 /** Weight of the object score against the tile/patch score in the final ranking. */
@@ -63,7 +64,7 @@ export async function objectRerank(store: Store, enc: ClipEncoder, q: Float32Arr
         h.score -= OBJECT_WEIGHT * OBJECTNESS_PENALTY;
         continue;
       }
-      const { embeds } = await enc.encodeImages(props.map((p) => cropAround(rgb, area, p, gsd)), { patches: false, ...(signal ? { signal } : {}) });
+      const embeds = await encodeCropsCached(enc, props.map((p) => cropAround(rgb, area, p, gsd)), signal);
       // Similarity to the query, lowered for boxes the proposer doubts are whole objects and
       // for boxes of the wrong size for what the query names.
       const lengthM = (i: number) => (rec.gsd_m == null ? null : Math.max(props[i]!.width, props[i]!.height) * rec.gsd_m);

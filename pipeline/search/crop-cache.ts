@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+import type { ClipEncoder } from '../models/encoder.js';
+import type { RgbImage } from '../raster/raster.js';
+
+/** Bytes of crop embeddings kept across calls (the oldest are dropped first). */
+const MAX_BYTES = 64e6;
+
+const cache = new Map<string, Float32Array>();
+let bytes = 0;
+
+/**
+ * Encodes object crops, remembering the embeddings of crops seen before (LRU, ≤ 64 MB per
+ * process). Like the proposals, a crop's embedding does not depend on the query: an
+ * analyst's second search over the same tiles, or fifty MCP clients asking about the same
+ * area, encode nothing new. Keyed by the model version and the crop's pixels.
+ */
+export async function encodeCropsCached(enc: ClipEncoder, crops: RgbImage[], signal?: AbortSignal): Promise<Float32Array> {
+  const D = enc.dim;
+  const keys = crops.map((c) => createHash('sha1').update(enc.modelVersion).update(`|${c.width}x${c.height}|`).update(c.data).digest('hex'));
+  const out = new Float32Array(crops.length * D);
+  const missing: number[] = [];
+  keys.forEach((k, i) => {
+    const hit = cache.get(k);
+    if (!hit) return void missing.push(i);
+    cache.delete(k);
+    cache.set(k, hit);
+    out.set(hit, i * D);
+  });
+  if (missing.length) {
+    const { embeds } = await enc.encodeImages(missing.map((i) => crops[i]!), { patches: false, ...(signal ? { signal } : {}) });
+    missing.forEach((i, j) => {
+      const v = embeds.slice(j * D, (j + 1) * D);
+      out.set(v, i * D);
+      if (!cache.has(keys[i]!)) { cache.set(keys[i]!, v); bytes += v.byteLength; }
+    });
+    for (const [k, v] of cache) {
+      if (bytes <= MAX_BYTES) break;
+      cache.delete(k);
+      bytes -= v.byteLength;
+    }
+  }
+  return out;
+}
