@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PDFDocument } from 'pdf-lib';
+import { seededRandom } from '../../core/random.js';
 import { writePatternTiff } from '../../pipeline/raster/testing.js';
 
 /** A CLI invocation with a bad input. */
@@ -10,17 +11,8 @@ export interface CliCase { kind: 'cli'; group: string; name: string; args: strin
 export interface ToolCase { kind: 'rest' | 'mcp'; group: string; name: string; tool: string; body: unknown; raw?: string }
 export type FaultCase = CliCase | ToolCase;
 
-/** A deterministic PRNG (mulberry32), so a run is repeatable from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic PRNG, so a run is repeatable from its seed. */
+export const rng = seededRandom;
 
 /**
  * Writes damaged imagery, sidecars, STAC files, PDFs and query images under `dir`, and

@@ -3,6 +3,7 @@ import type { Raster, RgbImage } from '../raster/raster.js';
 import type { Stretch } from '../raster/stretch.js';
 import { cellMaps, CELL, windowFeatures, scoreMap, type CellMaps } from './channels.js';
 import { readCanonical, samplePatch, windowAround } from './patch.js';
+import { seededRandom } from '../../core/random.js';
 import { FEATURE_DIM, fitLogistic, fitMlp, mlpLogit, fitRidge, linear, rocAuc, sigmoid, TARGET_PX, WINDOW_CELLS, type WindowHead } from './window-head.js';
 
 /** Located examples needed before a head is fitted. */
@@ -58,7 +59,7 @@ export interface LocatedExample {
 export async function fitWindowHead(examples: LocatedExample[], images: Map<string, HeadImage>, opts: { signal?: AbortSignal; seed?: number; rejected?: LocatedExample[]; minExamples?: number } = {}): Promise<WindowHead> {
   const t0 = Date.now();
   if (examples.length < (opts.minExamples ?? MIN_HEAD_EXAMPLES)) throw new GeoscoutError('INVALID_INPUT', `A window head needs at least ${MIN_HEAD_EXAMPLES} examples with an image box; got ${examples.length}.`);
-  const rand = mulberry32(opts.seed ?? 1);
+  const rand = seededRandom(opts.seed ?? 1);
   const pos: Float32Array[] = [], reg: { x: Float32Array; lw: number; lh: number }[] = [], neg: Float32Array[] = [];
   for (const ex of examples) {
     throwIfAborted(opts.signal);
@@ -233,18 +234,6 @@ export function localMaxima(m: { width: number; height: number; data: Float32Arr
 
 function readOpts(img: HeadImage, signal?: AbortSignal) {
   return { ...(img.stretch ? { stretch: img.stretch } : {}), ...(signal ? { signal } : {}) };
-}
-
-/** A small seeded PRNG (the fit is reproducible). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export { FEATURE_DIM };
