@@ -13,6 +13,7 @@ import { parseDocument, type ParsedDocument } from './parse-document.js';
 import { DocumentSkipped, loadPdf } from './pdf/load-pdf.js';
 import { pngToRgb, thumbnail } from './pdf/render.js';
 import { regularFile } from '../core/input-file.js';
+import { largestPdfImage, MAX_PDF_IMAGE_PIXELS } from './pdf/image-bounds.js';
 import type { SentenceEncoder } from './sentence-encoder.js';
 
 /** Limits and options of a docs ingest. */
@@ -75,6 +76,10 @@ export async function ingestDocuments(store: Store, files: string[], eng: DocEng
         await forgetDocument(t, docId);
       }
       const t0 = Date.now();
+      const big = await largestPdfImage(bytes);
+      if (big && big.width * big.height > MAX_PDF_IMAGE_PIXELS) {
+        throw new DocumentSkipped('too_large', `${file} embeds an image of ${big.width}×${big.height} pixels (${((big.width * big.height) / 1e6).toFixed(0)} MP), more than the ${MAX_PDF_IMAGE_PIXELS / 1e6} MP geoscout decodes: downsample its images (e.g. gs -dDownsampleColorImages) and add it again.`);
+      }
       const doc = await loadPdf(bytes, file, maxPages);
       let parsed: ParsedDocument;
       try {
