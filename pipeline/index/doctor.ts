@@ -31,15 +31,18 @@ export interface TableHealth {
   /** Rows whose parent row is gone (tiles of an image no longer catalogued, chunks and figures of a document never finished). */
   orphans: number;
   removed: number;
+  /** With `deep`: why reading every column of every row failed (a damaged data file), else absent. */
+  damaged?: string;
 }
 
 /**
- * Finds duplicate keys and orphan rows in every keyed table, and with `fix` removes them:
+ * Finds duplicate keys and orphan rows in every keyed table, and with `fix` removes them
+ * (`deep` also reads every column of every row, which finds damaged data files):
  * for a duplicated key the first stored row stays; orphans go. Each table is one delete
  * commit by row id. Run `fix` when nothing else writes the store: a document being indexed
  * has its chunks before its row, and would look orphaned.
  */
-export async function checkStore(store: Store, opts: { fix?: boolean; signal?: AbortSignal } = {}): Promise<TableHealth[]> {
+export async function checkStore(store: Store, opts: { fix?: boolean; deep?: boolean; signal?: AbortSignal } = {}): Promise<TableHealth[]> {
   const names = await store.tableNames();
   const out: TableHealth[] = [];
   const parentKeys = new Map<string, Set<string>>();
@@ -57,7 +60,13 @@ export async function checkStore(store: Store, opts: { fix?: boolean; signal?: A
     if (!spec) continue;
     const t = await store.openExisting(name);
     const cols = [spec.key, ...(spec.parent ? [spec.parent.column] : [])];
-    const rows = (await t.query().withRowId().select(cols).toArray()) as Record<string, unknown>[];
+    let rows: Record<string, unknown>[];
+    try {
+      rows = (await t.query().withRowId().select(cols).toArray()) as Record<string, unknown>[];
+    } catch (err) {
+      out.push({ table: name, key: spec.key, rows: 0, duplicates: 0, orphans: 0, removed: 0, damaged: (err as Error).message });
+      continue;
+    }
     const parents = spec.parent ? await keysOf(spec.parent.table, spec.parent.key) : null;
     const seen = new Set<string>();
     const drop: bigint[] = [];
@@ -73,7 +82,21 @@ export async function checkStore(store: Store, opts: { fix?: boolean; signal?: A
       for (let i = 0; i < drop.length; i += 5000) await t.delete(`_rowid IN (${drop.slice(i, i + 5000).join(', ')})`);
       removed = drop.length;
     }
-    out.push({ table: name, key: spec.key, rows: rows.length, duplicates, orphans, removed });
+    const damaged = opts.deep ? await readAll(t, opts.signal) : null;
+    out.push({ table: name, key: spec.key, rows: rows.length, duplicates, orphans, removed, ...(damaged ? { damaged } : {}) });
   }
   return out;
+}
+
+/** Reads every column of every row batch by batch (bounded memory); the error when a data file is damaged. */
+async function readAll(t: Awaited<ReturnType<Store['openExisting']>>, signal?: AbortSignal): Promise<string | null> {
+  try {
+    for await (const batch of t.query()) {
+      throwIfAborted(signal);
+      void batch.numRows;
+    }
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }

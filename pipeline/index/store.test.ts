@@ -1,4 +1,4 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,6 +70,33 @@ describe('geoscout doctor (checkStore)', () => {
       expect((await images.query().where("image_id = 'a'").select(['title']).toArray()).map((r) => r.title)).toEqual(['first']);
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('geoscout doctor --deep', () => {
+  it('names a table whose data file has random bytes written into it', async () => {
+    const dir = path.join(tmp.dir, 'deep');
+    const store = await Store.open(dir);
+    try {
+      const images = await store.table('images');
+      await store.upsert(images, 'image_id', Array.from({ length: 50 }, (_, i) => ({ image_id: `img_${i}`, uri: `/x/${i}.tif`, title: 'x'.repeat(200), width: 1, height: 1, bands: 3, status: 'ready', added_at: new Date() })));
+      expect((await checkStore(store, { deep: true })).map((t) => t.damaged)).toEqual([undefined]);
+      const dataDir = path.join(dir, 'images.lance', 'data');
+      const file = path.join(dataDir, (await readdir(dataDir))[0]!);
+      const bytes = await readFile(file);
+      for (let i = 0; i < bytes.length - 200; i += 97) bytes[i] = (bytes[i]! * 31 + 7) & 255;
+      await writeFile(file, bytes);
+    } finally {
+      await store.close();
+    }
+    const again = await Store.open(dir);
+    try {
+      const report = await checkStore(again, { deep: true });
+      expect(report[0]!.table).toBe('images');
+      expect(report[0]!.damaged).toBeTruthy();
+    } finally {
+      await again.close();
     }
   });
 });
