@@ -5,6 +5,7 @@ import type { ClipEncoder } from '../models/encoder.js';
 import type { PixelWindow } from '../raster/georef.js';
 import { contextSide, squareAround, type RawDetection } from './detect-window.js';
 import type { PreparedQuery } from './scorer.js';
+import { encodeCropsCached } from './crop-cache.js';
 import { rows } from './vectors.js';
 
 /** Crops encoded at once for the detections' vectors. */
@@ -27,7 +28,7 @@ export async function detectWithHead(img: HeadImage, win: PixelWindow, q: Prepar
     const crops = await Promise.all(part.map((d) => img.raster.readRgb(squareAround(d.box, contextSide(d.box, gsd), img.raster.info.width, img.raster.info.height), {
       ...(img.stretch ? { stretch: img.stretch } : {}), ...(opts.signal ? { signal: opts.signal } : {}),
     })));
-    const vecs = rows((await enc.encodeImages(crops, { patches: false, ...(opts.signal ? { signal: opts.signal } : {}) })).embeds, enc.dim);
+    const vecs = rows(await encodeCropsCached(enc, crops, opts.signal), enc.dim);
     part.forEach((d, k) => out.push({ label: q.label, score: d.score, box: d.box, vector: vecs[k]! }));
   }
   return out;

@@ -9,6 +9,7 @@ import { boxIou, DEFAULT_SIZE_PRIOR, type SizePrior } from './proposals.js';
 import { saliencyProposer, type Proposer } from './proposer.js';
 import { calibrateTextScore, detectionLogitScales, isPrototypeQuery, scoreCrop, type PreparedQuery } from './scorer.js';
 import { rows } from './vectors.js';
+import { encodeCropsCached } from './crop-cache.js';
 import { sizePriorFactor } from './vocabulary.js';
 
 /** One scored box. */
@@ -89,7 +90,7 @@ export async function detectInWindow(raster: Raster, gsdM: number | null, win: P
     if (props.length) {
       t = Date.now();
       const crops = props.map((p) => cropAround(rgb, area, p, gsd));
-      const { embeds } = await enc.encodeImages(crops, { signal: opts.signal });
+      const embeds = await encodeCropsCached(enc, crops, opts.signal);
       if (opts.timings) opts.timings.encode += Date.now() - t;
       t = Date.now();
       const vecs = rows(embeds, enc.dim);

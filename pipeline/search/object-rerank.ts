@@ -1,3 +1,4 @@
+import { encodeCropsCached } from '../detect/crop-cache.js';
 import { cropAround } from '../detect/detect-window.js';
 import { saliencyProposer, type Proposer } from '../detect/proposer.js';
 import { exemplarSimilarity, type Exemplars } from '../detect/exemplars.js';
@@ -6,7 +7,6 @@ import { sizePriorFactor } from '../detect/vocabulary.js';
 import type { Store } from '../index/store.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import type { Stretch } from '../raster/stretch.js';
-import { encodeCropsCached } from './crop-cache.js';
 import { forEachImage, type TileHit } from './tile-search.js';
 
 /** Weight of the object score against the tile/patch score in the final ranking. */

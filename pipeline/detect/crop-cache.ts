@@ -11,8 +11,9 @@ let bytes = 0;
 /**
  * Encodes object crops, remembering the embeddings of crops seen before (LRU, ≤ 64 MB per
  * process). Like the proposals, a crop's embedding does not depend on the query: an
- * analyst's second search over the same tiles, or fifty MCP clients asking about the same
- * area, encode nothing new. Keyed by the model version and the crop's pixels.
+ * analyst's second search or detection over the same place (another class, a prototype),
+ * or fifty MCP clients asking about the same area, encode nothing new. Keyed by the model
+ * version and the crop's pixels. Used by the search rerank and by detection.
  */
 export async function encodeCropsCached(enc: ClipEncoder, crops: RgbImage[], signal?: AbortSignal): Promise<Float32Array> {
   const D = enc.dim;
