@@ -111,15 +111,21 @@ export class Store {
    * CORRUPT_DATA: recreating it would hide the damage and lose what was stored.
    */
   private async openOrCreate(name: string, schema: Schema): Promise<lancedb.Table> {
-    if ((await this.db.tableNames()).includes(name)) {
-      try {
-        return await this.db.openTable(name);
-      } catch (cause) {
-        throw damaged(name, this.uri, cause);
+    const local = !/^[a-z][a-z0-9+.-]*:\/\//i.test(this.uri);
+    // A directory without a readable version is either damage or another process creating the
+    // table this very moment: wait a little for its first version before calling it damaged.
+    for (let wait = 0; ; wait++) {
+      if ((await this.db.tableNames()).includes(name)) {
+        try {
+          return await this.db.openTable(name);
+        } catch (cause) {
+          if (wait < 10) { await new Promise((r) => setTimeout(r, 200)); continue; }
+          throw damaged(name, this.uri, cause);
+        }
       }
-    }
-    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(this.uri) && existsSync(path.join(this.uri, `${name}.lance`))) {
-      throw damaged(name, this.uri, new Error('its directory exists but holds no readable version'));
+      if (!local || !existsSync(path.join(this.uri, `${name}.lance`))) break;
+      if (wait >= 10) throw damaged(name, this.uri, new Error('its directory exists but holds no readable version'));
+      await new Promise((r) => setTimeout(r, 200));
     }
     return this.db.createEmptyTable(name, schema, { mode: 'create', existOk: true });
   }
