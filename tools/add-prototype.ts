@@ -19,7 +19,7 @@ export const ExampleRefSchema = z.union([
 export const addPrototypeInput = z
   .object({
     name: z.string().min(1).max(64).describe('prototype name, e.g. "landing craft"'),
-    description: queryText().optional().describe('what it is, in words (fused with the visual examples)'),
+    description: queryText(0).optional().describe('what it is, in words (fused with the visual examples)'),
     examples: z.array(ExampleRefSchema).max(200).default([]).describe('positive examples'),
     negatives: z.array(ExampleRefSchema).max(200).default([]).describe('look-alikes that are NOT this (rejected detections, other chips)'),
     mode: z.enum(['create', 'extend']).default('extend').describe('create: fail if the name exists; extend: add a version with these examples added'),

@@ -7,5 +7,5 @@ import { z } from 'zod';
  */
 export const MAX_QUERY_CHARS = 1000;
 
-/** A free-text query as every tool takes it. */
-export const queryText = () => z.string().min(1).max(MAX_QUERY_CHARS);
+/** A free-text query as every tool takes it (`min` 0 where an empty text means "no text"). */
+export const queryText = (min = 1) => z.string().min(min).max(MAX_QUERY_CHARS);

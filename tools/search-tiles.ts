@@ -22,7 +22,7 @@ const ImageRefSchema = z.union([
 /** Input of search_tiles. */
 export const searchTilesInput = z
   .object({
-    text: queryText().optional().describe('what to look for, e.g. "a container ship under way"'),
+    text: queryText(0).optional().describe('what to look for, e.g. "a container ship under way"'),
     images: z.array(ImageRefSchema).max(16).optional().describe('example images (search by example); combined with text as a modifier'),
     prototype: z.string().min(1).optional().describe('a prototype name (list_prototypes): search with its fused text+visual vector'),
     negatives: z.array(ImageRefSchema).max(16).optional().describe('examples of what not to return'),
