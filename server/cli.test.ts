@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -56,11 +57,14 @@ describe('geoscout CLI', () => {
   });
 
   it('FIFOs and devices given as inputs are refused at once with what they are, never opened (no hang)', async () => {
-    const fifo = (name: string) => { const f = path.join(tmp.dir, name); execFileSync('mkfifo', [f]); return f; };
+    // In a folder of its own: the other tests glob *.tif in tmp.dir.
+    const dir = path.join(tmp.dir, 'special');
+    await mkdir(dir, { recursive: true });
+    const fifo = (name: string) => { const f = path.join(dir, name); execFileSync('mkfifo', [f]); return f; };
     const tif = fifo('pipe.tif');
     const pdf = fifo('pipe.pdf');
     // A scene whose sidecar is a FIFO.
-    const scene = path.join(tmp.dir, 'side.tif');
+    const scene = path.join(dir, 'side.tif');
     await writePatternTiff(scene, { width: 64, height: 64, bands: 3 });
     fifo('side.meta.json');
     const cases: [string[], RegExp][] = [
