@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadConfig } from '../../core/config.js';
 import { JobRunner } from '../../pipeline/jobs/runner.js';
@@ -52,9 +53,21 @@ export function jobsCommand(): Command {
     .argument('<job-id>')
     .action(async (id: string, _o: unknown, c: Command) => {
       const globals = c.optsWithGlobals() as { config?: string };
-      const config = loadConfig(globals.config ? { file: globals.config } : {});
-      const status = await runWorker(config, id);
-      process.exitCode = status === 'succeeded' ? 0 : status === 'cancelled' ? 130 : 1;
+      // A worker whose job state is deleted under it (its data dir removed) has nothing left to
+      // report to: it leaves instead of waiting on a store that is gone.
+      const gone = globals.config ? setInterval(() => { if (!existsSync(globals.config!)) process.exit(1); }, 5000) : null;
+      gone?.unref();
+      let code = 1;
+      try {
+        const config = loadConfig(globals.config ? { file: globals.config } : {});
+        const status = await runWorker(config, id);
+        code = status === 'succeeded' ? 0 : status === 'cancelled' ? 130 : 1;
+      } catch (err) {
+        process.stderr.write(`error: ${(err as Error).message}\n`);
+      }
+      // Exit explicitly: a handle a job left open (a model session, a LanceDB background task)
+      // must not keep a finished worker alive, holding its parent's inherited descriptors.
+      process.exit(code);
     });
   return cmd;
 }
