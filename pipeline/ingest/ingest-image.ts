@@ -48,9 +48,9 @@ const COMMIT_TILES = 128;
 /**
  * Embeds every tile of one catalogued image with one model and commits tile rows (with
  * their patch grids) in batches. Resumable and idempotent: tiles come in a fixed order,
- * rows are committed every 128 tiles (commitTiles), and tiles already stored for this image and model
- * version are skipped, so a killed run loses at most the batch in flight and a re-run
- * adds nothing. Blank tiles (all nodata, or flat) are not stored.
+ * rows are committed every 128 tiles (commitTiles), and tiles already stored for this
+ * image and model version are skipped, so a killed run loses at most its uncommitted rows
+ * and a re-run adds nothing. Blank tiles (all nodata, or flat) are not stored.
  */
 export async function ingestImage(store: Store, encoder: ClipEncoder, image: ImageRecord, opts: IngestOptions = {}): Promise<IngestProgress> {
   if (image.status === 'stale') throw new GeoscoutError('INVALID_INPUT', `Image ${image.image_id} is stale (its file changed); add the file again and ingest the new id.`);
