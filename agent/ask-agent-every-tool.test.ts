@@ -4,8 +4,7 @@ import { generateCorpus } from '../knowledge/corpus/generate-corpus.js';
 import { ingestDocuments } from '../knowledge/ingest-docs.js';
 import { OcrEngine } from '../knowledge/ocr.js';
 import { closeSharedSentenceEncoders, sharedSentenceEncoder } from '../knowledge/sentence-encoder.js';
-import { createHttpApp, listen } from '../server/mcp/http-app.js';
-import { makeServerFixture, REPO_ROOT, type ServerFixture } from '../server/mcp/testing/fixture.js';
+import { makeServerFixture, REPO_ROOT, serveFixture, type ServerFixture } from '../server/mcp/testing/fixture.js';
 import { JobRunner } from '../pipeline/jobs/runner.js';
 import { TOOLS } from '../tools/registry.js';
 import { askAgent, type AgentEvent, type McpTarget } from './ask-agent.js';
@@ -30,10 +29,9 @@ beforeAll(async () => {
   } finally {
     await ocr.close();
   }
-  const app = createHttpApp({ context: fx.context, token: TOKEN, allowedHosts: ['127.0.0.1'], allowedOrigins: [] });
-  const { server, port } = await listen(app.app, '127.0.0.1', 0);
-  httpUrl = `http://127.0.0.1:${port}/mcp`;
-  stopHttp = async () => { server.closeAllConnections(); await new Promise((r) => server.close(r)); await app.close(); };
+  const served = await serveFixture(fx, TOKEN);
+  httpUrl = served.url;
+  stopHttp = served.stop;
 }, 180_000);
 afterAll(async () => {
   await stopHttp?.();

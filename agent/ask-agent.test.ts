@@ -2,8 +2,7 @@ import path from 'node:path';
 import { AIMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
 import { fakeModel } from '@langchain/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpApp, listen } from '../server/mcp/http-app.js';
-import { makeServerFixture, REPO_ROOT, type ServerFixture } from '../server/mcp/testing/fixture.js';
+import { makeServerFixture, REPO_ROOT, serveFixture, type ServerFixture } from '../server/mcp/testing/fixture.js';
 import { askAgent, type McpTarget } from './ask-agent.js';
 import { SYSTEM_PROMPT } from './system-prompt.js';
 
@@ -14,10 +13,9 @@ let stop: () => Promise<void>;
 
 beforeAll(async () => {
   fx = await makeServerFixture(33);
-  const app = createHttpApp({ context: fx.context, token: TOKEN, allowedHosts: ['127.0.0.1'], allowedOrigins: [] });
-  const { server, port } = await listen(app.app, '127.0.0.1', 0);
-  httpUrl = `http://127.0.0.1:${port}/mcp`;
-  stop = async () => { server.closeAllConnections(); await new Promise((r) => server.close(r)); await app.close(); };
+  const served = await serveFixture(fx, TOKEN);
+  httpUrl = served.url;
+  stop = served.stop;
 });
 afterAll(async () => {
   await stop?.();
