@@ -17,6 +17,7 @@ import { detectCommand } from './commands/detect.js';
 import { prototypesCommand } from './commands/prototypes.js';
 import { docsCommand } from './commands/docs.js';
 import { doctorCommand } from './commands/doctor.js';
+import { indexCommand } from './commands/index-store.js';
 import { MAX_QUERY_CHARS } from '../tools/query-text.js';
 import { action, printJson } from './cli-context.js';
 
@@ -46,6 +47,7 @@ export function buildCli(): Command {
   program.addCommand(evalCommand());
   program.addCommand(docsCommand());
   program.addCommand(doctorCommand());
+  program.addCommand(indexCommand());
   program
     .command('config')
     .description('print the effective configuration (file + environment + defaults)')

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
+import { ByteLru } from '../../core/byte-lru.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import type { RgbImage } from '../raster/raster.js';
 
 /** Bytes of crop embeddings kept across calls (the oldest are dropped first). */
 const MAX_BYTES = 64e6;
 
-const cache = new Map<string, Float32Array>();
-let bytes = 0;
+const cache = new ByteLru(MAX_BYTES);
 
 /**
  * Encodes object crops, remembering the embeddings of crops seen before (LRU, ≤ 64 MB per
@@ -23,8 +23,6 @@ export async function encodeCropsCached(enc: ClipEncoder, crops: RgbImage[], sig
   keys.forEach((k, i) => {
     const hit = cache.get(k);
     if (!hit) return void missing.push(i);
-    cache.delete(k);
-    cache.set(k, hit);
     out.set(hit, i * D);
   });
   if (missing.length) {
@@ -32,13 +30,8 @@ export async function encodeCropsCached(enc: ClipEncoder, crops: RgbImage[], sig
     missing.forEach((i, j) => {
       const v = embeds.slice(j * D, (j + 1) * D);
       out.set(v, i * D);
-      if (!cache.has(keys[i]!)) { cache.set(keys[i]!, v); bytes += v.byteLength; }
+      cache.set(keys[i]!, v);
     });
-    for (const [k, v] of cache) {
-      if (bytes <= MAX_BYTES) break;
-      cache.delete(k);
-      bytes -= v.byteLength;
-    }
   }
   return out;
 }

@@ -15,6 +15,8 @@ export const READ_CONSISTENCY_S = 1;
  */
 export class Store {
   private readonly tables = new Map<string, Promise<lancedb.Table>>();
+  /** Handles of {@link openExisting} (no schema check, so kept apart from `tables`). */
+  private readonly existing = new Map<string, Promise<lancedb.Table>>();
   private closed = false;
 
   private constructor(
@@ -132,17 +134,25 @@ export class Store {
 
   /**
    * An existing table, whatever its schema (maintenance and tests). Never creates one: a
-   * missing table is NOT_FOUND, one that cannot be opened is CORRUPT_DATA naming it.
+   * missing table is NOT_FOUND, one that cannot be opened is CORRUPT_DATA naming it. The
+   * handle belongs to the store (closed by {@link close}); callers do not close it.
    */
   async openExisting(name: string): Promise<lancedb.Table> {
-    const open = this.tables.get(name);
+    const open = this.tables.get(name) ?? this.existing.get(name);
     if (open) return open;
     if (!(await this.tableNames()).includes(name)) throw new GeoscoutError('NOT_FOUND', `There is no table ${name} in ${this.uri}.`);
-    try {
-      return await this.db.openTable(name);
-    } catch (cause) {
+    const p = this.db.openTable(name).catch((cause: unknown) => {
+      this.existing.delete(name);
       throw damaged(name, this.uri, cause);
-    }
+    });
+    this.existing.set(name, p);
+    return p;
+  }
+
+  /** The schema of an existing table as stored now, or null when there is no such table. */
+  async existingSchema(name: string): Promise<Schema | null> {
+    if (!(await this.tableNames()).includes(name)) return null;
+    return (await this.openExisting(name)).schema();
   }
 
   /** Names of the tables in the database. */
@@ -154,8 +164,9 @@ export class Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const t of this.tables.values()) (await t.catch(() => null))?.close();
+    for (const t of [...this.tables.values(), ...this.existing.values()]) (await t.catch(() => null))?.close();
     this.tables.clear();
+    this.existing.clear();
     this.db.close();
   }
 }

@@ -1,25 +1,40 @@
-import { Field, FixedSizeList, Float32, Float64, Int32, Schema, TimestampMillisecond, Utf8 } from 'apache-arrow';
+import { Field, FixedSizeList, Float16, Float32, Float64, Int32, Schema, TimestampMillisecond, Type, Utf8, type DataType } from 'apache-arrow';
+import type * as lancedb from '@lancedb/lancedb';
+import { GeoscoutError } from '../../core/errors.js';
 import { geoColumns } from './schemas.js';
+import type { Store } from './store.js';
 
 /**
  * Tile vectors of one model id live in their own table, `tiles__<model id>`: vector
  * sizes differ between models (128-d geoscout-mini, 512-d ViT-B/32) and a LanceDB
  * vector column has one size. Versions of the same model share the table and are told
  * apart by `model_version`, which every query filters on, so results never mix versions.
- *
- * Deviation from DESIGN.md's separate `patches` table: a tile's patch grid is a column
- * of the tile row (`patch_vectors`, gh×gw×D). Reranking needs exactly the patches of the
- * candidate tiles, one read; and a tile row with its patches is written in one commit,
- * so a killed ingest never leaves a tile without patches or patches without a tile.
  */
 export function tilesTableName(modelId: string): string {
   return `tiles__${modelId.replace(/[^a-zA-Z0-9_]/g, '_')}`;
 }
 
+/**
+ * How a tiles table stores a tile. `compact` (new tables): the tile vector as float16 and
+ * no patch grid: the grid (gh×gw×D fp32, 32 KB a tile for geoscout-mini, 2.75× the imagery)
+ * is recomputed from pixels for the few candidates a search reranks (patch-grids.ts).
+ * `full` (tables made before session 12, or `index.tileLayout: full`): float32 vector plus
+ * the stored grid (`patch_vectors`), read instead of recomputed. Both keep working;
+ * `geoscout index compact` drops a full table's grids in place.
+ */
+export interface TileLayout {
+  vector: 'float16' | 'float32';
+  patchGrid: boolean;
+}
+
+export const COMPACT_LAYOUT: TileLayout = { vector: 'float16', patchGrid: false };
+export const FULL_LAYOUT: TileLayout = { vector: 'float32', patchGrid: true };
+
 /** The Arrow schema for a model's tiles table. */
-export function tilesSchema(dim: number, patchCount: number): Schema {
+export function tilesSchema(dim: number, patchCount: number, layout: TileLayout = COMPACT_LAYOUT): Schema {
   const f64 = (n: string) => new Field(n, new Float64(), true);
   const i32 = (n: string) => new Field(n, new Int32(), false);
+  const item = () => new Field('item', layout.vector === 'float16' ? new Float16() : new Float32(), true);
   return new Schema([
     new Field('tile_id', new Utf8(), false),
     new Field('image_id', new Utf8(), false),
@@ -33,7 +48,66 @@ export function tilesSchema(dim: number, patchCount: number): Schema {
     new Field('acquired_at', new TimestampMillisecond('UTC'), true),
     new Field('sensor', new Utf8(), true),
     f64('gsd_m'),
-    new Field('vector', new FixedSizeList(dim, new Field('item', new Float32(), true)), false),
-    ...(patchCount > 0 ? [new Field('patch_vectors', new FixedSizeList(patchCount * dim, new Field('item', new Float32(), true)), true)] : []),
+    new Field('vector', new FixedSizeList(dim, item()), false),
+    ...(layout.patchGrid && patchCount > 0 ? [new Field('patch_vectors', new FixedSizeList(patchCount * dim, new Field('item', new Float32(), true)), true)] : []),
   ]);
+}
+
+/** The layout of an existing tiles table, read from its schema. */
+export function layoutOf(schema: Schema): TileLayout {
+  const v = schema.fields.find((f) => f.name === 'vector');
+  const child = (v?.type as FixedSizeList | undefined)?.children?.[0]?.type as DataType | undefined;
+  return { vector: child && child.typeId === Type.Float && (child as Float16).precision === 0 ? 'float16' : 'float32', patchGrid: schema.fields.some((f) => f.name === 'patch_vectors') };
+}
+
+/** A model's tiles table, opened in the layout it has (or created in `forNew`). */
+export interface TilesTable {
+  table: lancedb.Table;
+  layout: TileLayout;
+}
+
+/** What a tiles table needs to know of the model. */
+export interface TileModel {
+  id: string;
+  embed_dim: number;
+  image: { patch_grid?: [number, number] | undefined; outputs: { patch_embeds?: string | undefined } };
+}
+
+/** Patch vectors per tile the model produces (0 without a patch output). */
+export function modelPatchCount(m: TileModel): number {
+  const g = m.image.patch_grid;
+  return m.image.outputs.patch_embeds && g ? g[0] * g[1] : 0;
+}
+
+/**
+ * Opens a model's tiles table in whatever layout it was made with; creates it in `forNew`
+ * (default compact) when it does not exist. A table whose vector size differs from the
+ * model's is a CONFLICT (Store.tableWithSchema).
+ */
+export async function openTilesTable(store: Store, m: TileModel, forNew: TileLayout = COMPACT_LAYOUT): Promise<TilesTable> {
+  const name = tilesTableName(m.id);
+  const have = await store.existingSchema(name);
+  const layout = have ? layoutOf(have) : forNew;
+  if (have && !have.fields.some((f) => f.name === 'vector')) throw new GeoscoutError('CORRUPT_DATA', `Table ${name} in ${store.uri} has no vector column; move ${name}.lance aside and ingest again.`);
+  return { table: await store.tableWithSchema(name, tilesSchema(m.embed_dim, modelPatchCount(m), layout)), layout };
+}
+
+/**
+ * A stored vector as float32: LanceDB returns vector columns as Arrow vectors, whose
+ * `toArray()` is the raw storage (IEEE half bits in a Uint16Array for float16 columns).
+ */
+export function vectorValues(v: unknown): Float32Array | null {
+  if (v === null || v === undefined) return null;
+  const raw = typeof (v as { toArray?: unknown }).toArray === 'function' ? (v as { toArray(): ArrayLike<number> }).toArray() : (v as ArrayLike<number>);
+  if (raw instanceof Float32Array) return raw;
+  if (raw instanceof Uint16Array) return Float32Array.from(raw, halfToFloat);
+  return Float32Array.from(raw);
+}
+
+/** IEEE 754 half-precision bits to a number. */
+export function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, f = h & 0x3ff;
+  if (e === 0) return s * f * 2 ** -24;
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * (1 + f / 1024) * 2 ** (e - 15);
 }

@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
 import type { ImageRecord } from '../catalog/catalog.js';
 import { sqlString, type Store } from '../index/store.js';
-import { tilesSchema, tilesTableName } from '../index/tiles-table.js';
+import { openTilesTable, type TileLayout } from '../index/tiles-table.js';
 import { maintainIndexes } from '../index/vector-index.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import { bboxOf } from '../raster/georef.js';
@@ -27,6 +27,8 @@ export interface IngestOptions {
   indexThreshold?: number;
   /** Overrides of the tile plan (target GSD, levels, overlap). */
   plan?: Partial<Omit<TilePlanOptions, 'modelInput' | 'gsdM'>>;
+  /** Layout of the tiles table when this run creates it (default compact; an existing table keeps its own). */
+  tableLayout?: TileLayout;
 }
 
 /** Progress and final counts. */
@@ -47,7 +49,7 @@ const COMMIT_TILES = 128;
 
 /**
  * Embeds every tile of one catalogued image with one model and commits tile rows (with
- * their patch grids) in batches. Resumable and idempotent: tiles come in a fixed order,
+ * their patch grids in a `full` table) in batches. Resumable and idempotent: tiles come in a fixed order,
  * rows are committed every 128 tiles (commitTiles), and tiles already stored for this
  * image and model version are skipped, so a killed run loses at most its uncommitted rows
  * and a re-run adds nothing. Blank tiles (all nodata, or flat) are not stored.
@@ -56,7 +58,7 @@ export async function ingestImage(store: Store, encoder: ClipEncoder, image: Ima
   if (image.status === 'stale') throw new GeoscoutError('INVALID_INPUT', `Image ${image.image_id} is stale (its file changed); add the file again and ingest the new id.`);
   const m = encoder.manifest;
   const P = m.image.patch_grid ? m.image.patch_grid[0] * m.image.patch_grid[1] : 0;
-  const table = await store.tableWithSchema(tilesTableName(m.id), tilesSchema(m.embed_dim, m.image.outputs.patch_embeds ? P : 0));
+  const { table, layout } = await openTilesTable(store, m, opts.tableLayout);
   const plan = planTiles(image.width, image.height, { modelInput: m.image.input_size, gsdM: image.gsd_m, ...opts.plan });
   const where = `image_id = ${sqlString(image.image_id)} AND model_version = ${sqlString(encoder.modelVersion)}`;
   const have = new Set((await table.query().where(where).select(['tile_id']).toArray()).map((r) => String((r as { tile_id: string }).tile_id)));
@@ -105,7 +107,7 @@ export async function ingestImage(store: Store, encoder: ClipEncoder, image: Ima
       progress.seconds.read += (performance.now() - t0) / 1000;
       if (kept.length) {
         t0 = performance.now();
-        const emb = await encoder.encodeImages(rgbs.filter((_, i) => keep[i]), opts.signal ? { signal: opts.signal } : {});
+        const emb = await encoder.encodeImages(rgbs.filter((_, i) => keep[i]), { patches: layout.patchGrid, ...(opts.signal ? { signal: opts.signal } : {}) });
         progress.seconds.encode += (performance.now() - t0) / 1000;
         rows.push(...kept.map((t, i) => tileRow(image, encoder, t, emb.embeds.subarray(i * m.embed_dim, (i + 1) * m.embed_dim), emb.patches?.subarray(i * P * m.embed_dim, (i + 1) * P * m.embed_dim), raster.georef)));
       }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { GeoscoutError } from '../../core/errors.js';
 import { getImage, listImages, type ImageRecord } from '../catalog/catalog.js';
 import { sqlString } from '../index/store.js';
-import { tilesSchema, tilesTableName } from '../index/tiles-table.js';
+import { openTilesTable, tilesTableName } from '../index/tiles-table.js';
 import { ingestImage, type IngestProgress } from '../ingest/ingest-image.js';
 import { ModelRegistry } from '../models/registry.js';
 import type { JobContext } from './job-context.js';
@@ -70,7 +70,7 @@ async function embeddedImages(ctx: JobContext, modelId: string): Promise<ImageRe
   const name = tilesTableName(modelId);
   if (active.manifest.id !== modelId || !(await ctx.store.tableNames()).includes(name)) return imagesFor(ctx, undefined);
   const mv = `${active.manifest.id}@${active.manifest.version}`;
-  const t = await ctx.store.tableWithSchema(name, tilesSchema(active.manifest.embed_dim, active.manifest.image.patch_grid && active.manifest.image.outputs.patch_embeds ? active.manifest.image.patch_grid[0] * active.manifest.image.patch_grid[1] : 0));
+  const { table: t } = await openTilesTable(ctx.store, active.manifest);
   const ids = new Set((await t.query().where(`model_version = ${sqlString(mv)}`).select(['image_id']).toArray()).map((r) => String((r as { image_id: string }).image_id)));
   return (await imagesFor(ctx, undefined)).filter((r) => ids.has(r.image_id));
 }

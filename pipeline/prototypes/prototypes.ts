@@ -4,8 +4,7 @@ import { meanOf, normalize } from '../detect/vectors.js';
 import type { Proposer } from '../detect/proposer.js';
 import type { Store } from '../index/store.js';
 import { sqlString } from '../index/store.js';
-import { tilesSchema, tilesTableName } from '../index/tiles-table.js';
-import { patchCount } from '../search/tile-search.js';
+import { openTilesTable, tilesTableName, vectorValues } from '../index/tiles-table.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import { resolveExamples, type ExampleRef, type StoredExample } from './examples.js';
 import { MIN_HEAD_EXAMPLES } from '../fewshot/fit-head.js';
@@ -190,10 +189,10 @@ function headSummary(probe: string | null): PrototypeSummary['window_head'] {
 async function backgroundVectors(store: Store, enc: ClipEncoder, n: number): Promise<number[][]> {
   const name = tilesTableName(enc.manifest.id);
   if (!(await store.tableNames()).includes(name)) return [];
-  const t = await store.tableWithSchema(name, tilesSchema(enc.dim, patchCount(enc)));
+  const { table: t } = await openTilesTable(store, enc.manifest);
   const rows = await t.query().where(`model_version = ${sqlString(enc.modelVersion)}`).select(['vector']).limit(n * 8).toArray();
   const step = Math.max(1, Math.floor(rows.length / n));
   const out: number[][] = [];
-  for (let i = 0; i < rows.length && out.length < n; i += step) out.push(Array.from(rows[i]!.vector.toArray() as Float32Array));
+  for (let i = 0; i < rows.length && out.length < n; i += step) out.push(Array.from(vectorValues(rows[i]!.vector)!));
   return out;
 }

@@ -1,6 +1,7 @@
 import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
 import { sqlString, type Store } from '../index/store.js';
-import { tilesSchema, tilesTableName } from '../index/tiles-table.js';
+import { openTilesTable, tilesTableName, vectorValues } from '../index/tiles-table.js';
+import { patchGridsOf } from './patch-grids.js';
 import { SEARCH_TUNING } from '../index/vector-index.js';
 import { getImage, type ImageRecord } from '../catalog/catalog.js';
 import { openCatalogImage } from '../catalog/open-image.js';
@@ -84,31 +85,35 @@ const CANDIDATES_PER_HIT = 5;
 export async function searchTiles(store: Store, enc: ClipEncoder, q: Float32Array, filter: TileFilter, limit: number, signal?: AbortSignal, opts: SearchOptions = {}): Promise<TileHit[]> {
   const name = tilesTableName(enc.manifest.id);
   if (!(await store.tableNames()).includes(name)) throw noVectors(enc);
-  const table = await store.tableWithSchema(name, tilesSchema(enc.dim, patchCount(enc)));
+  const { table, layout } = await openTilesTable(store, enc.manifest);
   const where = whereOf(enc.modelVersion, filter);
   // A prototype's examples are searched for too, each tile keeping its best score: a class
   // with several looks (onshore and offshore turbines) is not one direction, and its mean
   // vector can sit where none of them is.
   const queries = [q, ...(opts.exemplars?.vectors ?? [])];
-  const best = new Map<string, TileHit>();
-  let any = false;
+  const found: Record<string, unknown>[][] = [];
   for (const v of queries) {
     throwIfAborted(signal);
-    const rows = (await table
+    found.push((await table
       .vectorSearch(Array.from(v))
       .distanceType('dot')
       .nprobes(SEARCH_TUNING.nprobes)
       .refineFactor(SEARCH_TUNING.refineFactor)
       .where(where)
       .limit(limit * CANDIDATES_PER_HIT)
-      .toArray()) as Record<string, unknown>[];
-    any ||= rows.length > 0;
+      .toArray()) as Record<string, unknown>[]);
+  }
+  const any = found.some((rows) => rows.length > 0);
+  // A compact table stores no patch grids: the candidates' grids are recomputed, once per tile.
+  const grids = layout.patchGrid ? null : await patchGridsOf(store, enc, found.flat().map(tileRef), signal);
+  const best = new Map<string, TileHit>();
+  found.forEach((rows, k) => {
     for (const r of rows) {
-      const h = rerank(r, v, enc);
+      const h = rerank(r, queries[k]!, enc, grids ? (grids.get(String(r.tile_id)) ?? null) : vectorValues(r.patch_vectors));
       const prev = best.get(h.tile_id);
       if (!prev || h.score > prev.score) best.set(h.tile_id, h);
     }
-  }
+  });
   // Only an empty result pays for the count that tells "no vectors for this model" from
   // "nothing matched the filter"; a hit proves the model's vectors exist.
   if (!any && (await table.countRows(`model_version = ${sqlString(enc.modelVersion)}`)) === 0) throw noVectors(enc);
@@ -168,12 +173,6 @@ export async function forEachImage(store: Store, hits: TileHit[], signal: AbortS
   }
 }
 
-/** Patch vectors per tile the encoder produces (0 without a patch output). */
-export function patchCount(enc: ClipEncoder): number {
-  const g = enc.manifest.image.patch_grid;
-  return enc.manifest.image.outputs.patch_embeds && g ? g[0] * g[1] : 0;
-}
-
 function noVectors(enc: ClipEncoder): GeoscoutError {
   return new GeoscoutError('NOT_FOUND', `No tiles are embedded with model ${enc.modelVersion}. Run \`geoscout ingest --all\` with it, or search with the model the archive was embedded with (\`geoscout models use\`).`, {
     details: { modelVersion: enc.modelVersion },
@@ -205,9 +204,13 @@ export function whereOf(modelVersion: string, f: TileFilter): string {
   return parts.join(' AND ');
 }
 
-function rerank(r: Record<string, unknown>, q: Float32Array, enc: ClipEncoder): TileHit {
+function tileRef(r: Record<string, unknown>) {
+  return { tile_id: String(r.tile_id), image_id: String(r.image_id), x: Number(r.x), y: Number(r.y), size: Number(r.size) };
+}
+
+function rerank(r: Record<string, unknown>, q: Float32Array, enc: ClipEncoder, patches: Float32Array | null): TileHit {
   const D = enc.dim;
-  const vec = asFloats(r.vector)!;
+  const vec = vectorValues(r.vector)!;
   let tileScore = 0;
   for (let i = 0; i < D; i++) tileScore += vec[i]! * q[i]!;
   const size = Number(r.size);
@@ -215,7 +218,6 @@ function rerank(r: Record<string, unknown>, q: Float32Array, enc: ClipEncoder): 
   let patchScore: number | null = null;
   let best: TileHit['best_box'] = null;
   const grid = enc.manifest.image.patch_grid;
-  const patches = asFloats(r.patch_vectors);
   if (grid && patches && patches.length === grid[0] * grid[1] * D) {
     const scores = new Float32Array(grid[0] * grid[1]);
     for (let p = 0; p < scores.length; p++) {
@@ -256,13 +258,6 @@ function rerank(r: Record<string, unknown>, q: Float32Array, enc: ClipEncoder): 
     gsd_m: (r.gsd_m as number | null) ?? null,
     best_box: best,
   };
-}
-
-/** LanceDB returns vector columns as Arrow vectors; index them as plain float arrays. */
-function asFloats(v: unknown): ArrayLike<number> | null {
-  if (v === null || v === undefined) return null;
-  const arr = v as { toArray?: () => ArrayLike<number> };
-  return typeof arr.toArray === 'function' ? arr.toArray() : (v as ArrayLike<number>);
 }
 
 /** Clips a box to the tile window: the best box is reported inside its tile. */

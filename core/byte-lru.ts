@@ -1,0 +1,38 @@
+/**
+ * A least-recently-used map of typed arrays bounded by their total bytes: per-process caches
+ * of things that do not depend on the query (crop embeddings, recomputed patch grids).
+ * Hand-written because it is a dozen lines over Map's insertion order; the LRU packages
+ * bound by count, not bytes.
+ */
+export class ByteLru {
+  private readonly map = new Map<string, Float32Array>();
+  private bytes = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  /** The value, marked most recently used. */
+  get(key: string): Float32Array | undefined {
+    const v = this.map.get(key);
+    if (v) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+
+  /** Stores a value, dropping the least recently used ones beyond the byte bound. */
+  set(key: string, value: Float32Array): void {
+    const old = this.map.get(key);
+    if (old) {
+      this.map.delete(key);
+      this.bytes -= old.byteLength;
+    }
+    this.map.set(key, value);
+    this.bytes += value.byteLength;
+    for (const [k, v] of this.map) {
+      if (this.bytes <= this.maxBytes) break;
+      this.map.delete(k);
+      this.bytes -= v.byteLength;
+    }
+  }
+}
