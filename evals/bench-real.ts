@@ -12,7 +12,7 @@
  *   recall and FP/km² at the prototype's own threshold;
  * - search_tiles P@10 (a hit is relevant when its tile holds a labelled object's centre).
  * - the time from 5 examples to detections over a 4096² mosaic of the real car images.
- * Env: GEOSCOUT_REAL_DATA (default ../shared/data/real), BENCH_REAL_GSD, BENCH_REAL_CLASSES
+ * Env: GEOSCOUT_REAL_DATA (default ../shared/data/real), BENCH_REAL_EXAMPLES, BENCH_REAL_GSD, BENCH_REAL_CLASSES
  * (car,tree), BENCH_REAL_SHOTS (5,10,20), BENCH_REAL_MAX_EVAL (evaluation images per class,
  * default 12), BENCH_REAL_MOSAIC (mosaic side, default 4096; 0 skips).
  */
@@ -34,7 +34,7 @@ import { searchTilesInput, searchTilesTool } from '../tools/search-tiles.js';
 import type { ToolContext } from '../tools/tool.js';
 import { iou } from './metrics/boxes.js';
 import { averagePrecision101, matchDetections, type Detection, type GroundTruthBox } from './metrics/detection.js';
-import { loadKitCars, loadNeonTrees, writeRealMosaic, writeRealScene, type RealClass, type RealScene } from './real/real-data.js';
+import { loadKitCars, loadNeonTrees, overlapping, writeRealMosaic, writeRealScene, type RealClass, type RealScene } from './real/real-data.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = process.env.GEOSCOUT_REAL_DATA ?? path.resolve(here, '../../shared/data/real');
@@ -45,8 +45,14 @@ const MAX_EVAL = Number(process.env.BENCH_REAL_MAX_EVAL ?? 12);
 /** Example draws per k. */
 const DRAWS = Number(process.env.BENCH_REAL_DRAWS ?? 3);
 const MOSAIC = Number(process.env.BENCH_REAL_MOSAIC ?? 4096);
-/** Images the few-shot examples come from (the rest are evaluated). */
-const EXAMPLE_IMAGES: Record<string, number> = { car: 2, tree: 1 };
+/**
+ * Images the few-shot examples come from (the rest are evaluated): two acquisitions per class,
+ * as an analyst boxing examples across an archive would. Until session 12 they were MOS74 + MOS75
+ * (adjacent, overlapping frames of one flight) and YELL crop2 alone; 20-shot cars scored 0.8–0.9
+ * on frames of that flight and 0.3–0.5 on the others (scratch run: 10-shot 0.39 → 0.57 with
+ * one example image per flight). Env BENCH_REAL_EXAMPLES: comma-separated image names.
+ */
+const EXAMPLE_NAMES = (process.env.BENCH_REAL_EXAMPLES ?? 'MOS74,MOS160,2019_YELL_2_528000_4978000_image_crop2,OSBS_029').split(',').filter(Boolean);
 
 interface Catalogued extends RealScene { rec: ImageRecord }
 
@@ -78,8 +84,11 @@ async function main() {
 async function benchClass(cls: RealClass, store: Store, ctx: ToolContext, tmpDir: string): Promise<void> {
   const dir = path.join(tmpDir, cls.name);
   await mkdir(dir, { recursive: true });
-  const nEx = EXAMPLE_IMAGES[cls.name] ?? 1;
-  const chosen = [...cls.images.slice(0, nEx), ...spread(cls.images.slice(nEx), MAX_EVAL)];
+  const examples = cls.images.filter((i) => EXAMPLE_NAMES.includes(i.name));
+  if (!examples.length) examples.push(cls.images[0]!);
+  const nEx = examples.length;
+  // Frames overlapping an example frame would show the examples' own cars: not evaluated.
+  const chosen = [...examples, ...spread(cls.images.filter((i) => !examples.some((e) => e === i || overlapping(e, i))), MAX_EVAL)];
   const scenes: Catalogued[] = [];
   for (const [i, img] of chosen.entries()) {
     const s = await writeRealScene(img, dir, GSD, i);

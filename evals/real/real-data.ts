@@ -29,6 +29,8 @@ export interface RealImage {
   boxes: Box[];
   /** Boxes of related classes that are neither hits nor false alarms (trucks and buses for "car"). */
   ignore: Box[];
+  /** Flight and frame number where consecutive frames overlap (KIT: "MunichStreet02-MOS74" → MunichStreet02-, 74). */
+  frame?: { flight: string; n: number };
 }
 
 /** A class of the benchmark and its images. */
@@ -61,7 +63,8 @@ export async function loadKitCars(root: string): Promise<RealClass> {
       const b: Box = [(cx - w / 2) * W, (cy - h / 2) * H, w * W, h * H];
       (cls === 0 ? boxes : ignore).push(b);
     }
-    images.push({ file: path.join(dir, f), name: f.replace(/\.png$/, ''), gsdM: KIT_GSD_M, boxes, ignore });
+    const m = /^(.*)MOS(\d+)\.png$/.exec(f);
+    images.push({ file: path.join(dir, f), name: f.replace(/\.png$/, ''), gsdM: KIT_GSD_M, boxes, ignore, ...(m ? { frame: { flight: m[1]!, n: Number(m[2]) } } : {}) });
   }
   return { name: 'car', attribution: 'KIT AIS Data Set (IPF, KIT), CC BY 3.0; labels jekhor/aerial-cars-dataset', images };
 }
@@ -155,6 +158,11 @@ async function writeRgbGeoTiff(tiffPath: string, data: Uint8Array, width: number
     return out;
   });
   await writeFile(tiffPath.replace(/\.tif$/, '.meta.json'), JSON.stringify({ acquired_at: '2020-06-01T10:00:00Z', sensor: 'aerial-resampled', gsd_m: gsdM }));
+}
+
+/** Whether two images are consecutive (overlapping) frames of one flight. */
+export function overlapping(a: RealImage, b: RealImage): boolean {
+  return !!a.frame && !!b.frame && a.frame.flight === b.frame.flight && Math.abs(a.frame.n - b.frame.n) <= 1;
 }
 
 function naturalOrder(a: string, b: string): number {
