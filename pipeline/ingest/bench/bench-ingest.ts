@@ -2,23 +2,29 @@
  * `npm run bench:ingest`: ingest throughput on a 20,000² generated scene (shared with
  * bench:raster's cache) with the active model: tiles/s, source MB/s, peak RSS, and the
  * share of time in window decode, encode and database writes; side by side with a plain
- * Python script (PIL + PyTorch, same weights, same tile plan) in the same run.
+ * Python script (PIL + PyTorch, same weights, same tile plan) in the same run. Then the
+ * index size: bytes per tile (data + scalar indexes, old versions removed) and the whole
+ * scene's index against its GeoTIFF, beside the layout tiles tables had before session 12.
  * Env: BENCH_SIZE (20000), BENCH_MAX_TILES (default 6000: the first tiles of the plan;
  * set 0 for the whole scene), BENCH_DIR (scene cache).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../../core/config.js';
 import { makeTempDir } from '../../../core/testing/temp-dir.js';
-import { addImages } from '../../catalog/catalog.js';
+import { addImages, type ImageRecord } from '../../catalog/catalog.js';
+import { storeSizes } from '../../index/index-stats.js';
+import { FULL_LAYOUT, openTilesTable } from '../../index/tiles-table.js';
+import { maintainIndexes } from '../../index/vector-index.js';
+import type { ClipEncoder } from '../../models/encoder.js';
 import { Store } from '../../index/store.js';
 import { ModelRegistry } from '../../models/registry.js';
 import { REPO_ROOT, trainingPython } from '../../models/testing.js';
 import { generateScene } from '../../synth/generate-scene.js';
 import { ingestImage, type IngestProgress } from '../ingest-image.js';
-import { planTiles, tilesOf } from '../tile-plan.js';
+import { planTiles, tilesOf, type TileSpec } from '../tile-plan.js';
 
 const SIZE = Number(process.env.BENCH_SIZE ?? 20000);
 const MAX = Number(process.env.BENCH_MAX_TILES ?? 6000);
@@ -64,6 +70,13 @@ async function main() {
     console.log(`\nIngest of ${done} tiles (${MAX > 0 ? 'a prefix of the plan' : 'the whole plan'}; ${plan.count} in all, levels ${plan.levels.map((l) => `${l.size} px = ${l.metres} m`).join(', ')}) of a ${SIZE}² scene with ${enc.modelVersion}, 2 threads`);
     console.log(`geoscout (sharp + ONNX Runtime + LanceDB): ${(done / secs).toFixed(1)} tiles/s, ${(mb / secs).toFixed(1)} MB/s of source pixels, peak RSS ${(peak / 1e6).toFixed(0)} MB, ${secs.toFixed(1)} s`);
     console.log(`  time: read+decode+resize ${pct(sh.read, tot)}, encode ${pct(sh.encode, tot)}, write ${pct(sh.write, tot)}`);
+    const size = await indexSize(store, enc);
+    const fileBytes = statSync(tif).size;
+    // Bytes per stored tile × the plan's tiles (blank ones are not stored): the whole scene's index.
+    const whole = (perTile: number) => `${((perTile * plan.count) / 1e6).toFixed(1)} MB = ${((100 * perTile * plan.count) / fileBytes).toFixed(1)} % of the ${(fileBytes / 1e6).toFixed(0)} MB GeoTIFF`;
+    console.log(`index: ${size.perTile.toFixed(0)} B per tile (data ${size.dataPerTile.toFixed(0)} + scalar indexes ${(size.perTile - size.dataPerTile).toFixed(0)}; ${size.columns}); the whole plan's index would be ${whole(size.perTile)}`);
+    const legacy = await legacySize(image, tiles.slice(0, LEGACY_TILES), enc);
+    console.log(`  before session 12 (fp32 vector + stored fp32 patch grid, same code otherwise, first ${LEGACY_TILES} tiles): ${legacy.perTile.toFixed(0)} B per tile, ${whole(legacy.perTile)}; compact / before: ${(size.perTile / legacy.perTile).toFixed(3)}×`);
     const py = trainingPython();
     if (py) {
       const planFile = path.join(tmp.dir, 'plan.json');
@@ -78,6 +91,36 @@ async function main() {
   } finally {
     clearInterval(sampler);
     await enc.close();
+    await store.close();
+    await tmp.cleanup();
+  }
+}
+
+/** Tiles ingested into a full-layout store for the before/after size comparison. */
+const LEGACY_TILES = 1024;
+
+/** Live bytes of the tiles table (after the ingest's compaction, old versions removed) per row. */
+async function indexSize(store: Store, enc: ClipEncoder): Promise<{ perTile: number; dataPerTile: number; columns: string }> {
+  const { table } = await openTilesTable(store, enc.manifest);
+  await maintainIndexes(table, enc.dim);
+  await table.optimize({ cleanupOlderThan: new Date() });
+  const t = (await storeSizes(store)).find((x) => x.table.startsWith('tiles__'))!;
+  const columns = t.columns.slice(0, 4).map((c) => `${c.name} ${c.bytesPerRow.toFixed(0)}`).join(', ');
+  return { perTile: (t.dataBytes + (t.indexBytes ?? 0)) / t.rows, dataPerTile: t.dataBytes / t.rows, columns: `largest columns before Lance's compression: ${columns}` };
+}
+
+/** The same tiles in the layout tiles tables had before session 12, in a store of their own. */
+async function legacySize(image: ImageRecord, tiles: TileSpec[], enc: ClipEncoder): Promise<{ perTile: number }> {
+  const tmp = await makeTempDir('geoscout-bench-legacy-');
+  const store = await Store.open(path.join(tmp.dir, 'lancedb'));
+  try {
+    const rec = (await addImages(store, [image.uri])).added[0]!;
+    const ctl = new AbortController();
+    await ingestImage(store, enc, rec, { batchSize: 32, signal: ctl.signal, tableLayout: FULL_LAYOUT, onProgress: (p) => p.done >= tiles.length && ctl.abort() }).catch((e: { code?: string }) => {
+      if (e.code !== 'CANCELLED') throw e;
+    });
+    return await indexSize(store, enc);
+  } finally {
     await store.close();
     await tmp.cleanup();
   }
