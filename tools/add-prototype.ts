@@ -43,7 +43,7 @@ export const PrototypeSummarySchema = z.object({
     .object({
       examples: z.number().int(), lengths_m: z.array(z.number()), train_auc: z.number(), seconds: z.number(), threshold: z.number(),
       used: z.boolean().describe('detect_in_region uses the head (it found the held-out examples better than the encoder did)'),
-      check: z.object({ window_head_mrr: z.number(), encoder_mrr: z.number(), n: z.number().int() }).nullable().describe('two-fold check on the examples: mean reciprocal rank of held-out examples per detector'),
+      check: z.object({ window_head_mrr: z.number(), encoder_mrr: z.number(), window_head_found: z.number(), encoder_found: z.number(), n: z.number().int() }).nullable().describe('two-fold check on the examples: per detector, mean reciprocal rank of held-out examples and the share it boxes at all; the higher sum is used'),
     })
     .nullable()
     .describe('few-shot window head fitted on the examples\' pixels (≥ 5 examples with image boxes); detect_in_region uses it when `used` (chosen by a two-fold check on the examples); lengths_m are the object lengths it scans for'),

@@ -47,9 +47,11 @@ describe('few-shot window head on real imagery', () => {
     const added = await addPrototypeTool.handler(addPrototypeInput.parse({ name: 'car', examples, mode: 'create' }), ctx);
     expect(added.prototype.window_head).not.toBeNull();
     expect(added.prototype.window_head!.examples).toBe(10);
-    // The two-fold check on the examples finds the head ranks held-out cars above the encoder.
+    // The two-fold check on the examples finds the head boxes and ranks held-out cars better than the encoder.
     expect(added.prototype.window_head!.used).toBe(true);
-    expect(added.prototype.window_head!.check!.window_head_mrr).toBeGreaterThan(added.prototype.window_head!.check!.encoder_mrr);
+    const check = added.prototype.window_head!.check!;
+    expect(check.window_head_mrr).toBeGreaterThan(check.encoder_mrr);
+    expect(check.window_head_found).toBeGreaterThan(check.encoder_found);
     // Cars are 4–5 m: the head scans at the examples' length.
     expect(added.prototype.window_head!.lengths_m[0]).toBeGreaterThan(3);
     expect(added.prototype.window_head!.lengths_m[0]).toBeLessThan(7);

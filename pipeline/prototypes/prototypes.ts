@@ -39,7 +39,7 @@ export interface PrototypeSummary {
   self_check: SelfCheck | null;
   created_at: string;
   /** The few-shot window head (pipeline/fewshot), when ≥ 5 examples have image boxes. */
-  window_head: { examples: number; lengths_m: number[]; train_auc: number; seconds: number; threshold: number; used: boolean; check: { window_head_mrr: number; encoder_mrr: number; n: number } | null } | null;
+  window_head: { examples: number; lengths_m: number[]; train_auc: number; seconds: number; threshold: number; used: boolean; check: { window_head_mrr: number; encoder_mrr: number; window_head_found: number; encoder_found: number; n: number } | null } | null;
   /** What the probe of the version just added was fitted against (add_prototype only). */
   probe_negatives?: { given: number; surrounding: number; background: number };
 }
@@ -177,7 +177,7 @@ function headSummary(probe: string | null): PrototypeSummary['window_head'] {
   const r2 = (x: number) => Math.round(x * 100) / 100;
   return {
     examples: head.fitted.examples, lengths_m: head.lengthsM.map(r2), train_auc: head.fitted.train_auc, seconds: head.fitted.seconds, threshold: head.threshold,
-    used: detector?.detector === 'window-head', check: detector ? { window_head_mrr: r2(detector.mrr.window_head), encoder_mrr: r2(detector.mrr.encoder), n: detector.n } : null,
+    used: detector?.detector === 'window-head', check: detector ? { window_head_mrr: r2(detector.mrr.window_head), encoder_mrr: r2(detector.mrr.encoder), window_head_found: r2(detector.found.window_head), encoder_found: r2(detector.found.encoder), n: detector.n } : null,
   };
 }
 
