@@ -15,11 +15,11 @@ export function tilesTableName(modelId: string): string {
 }
 
 /**
- * How a tiles table stores a tile. `compact` (new tables): the tile vector as float16 and
- * no patch grid: the grid (gh×gw×D fp32, 32 KB a tile for geoscout-mini, 2.75× the imagery)
- * is recomputed from pixels for the few candidates a search reranks (patch-grids.ts).
- * `full` (tables made before session 12, or `index.tileLayout: full`): float32 vector plus
- * the stored grid (`patch_vectors`), read instead of recomputed. Both keep working;
+ * How a tiles table stores a tile. New tables: the tile vector (float32, or float16 with
+ * `index.vectorType`) and no patch grid: the grid (gh×gw×D fp32, 32 KB a tile for
+ * geoscout-mini, 2.75× the imagery) is recomputed from pixels for the few candidates a
+ * search reranks (patch-grids.ts). Tables made before session 12 ({@link FULL_LAYOUT}) also
+ * store the grid (`patch_vectors`), read instead of recomputed. Both keep working;
  * `geoscout index compact` drops a full table's grids in place.
  */
 export interface TileLayout {
@@ -27,7 +27,12 @@ export interface TileLayout {
   patchGrid: boolean;
 }
 
-export const COMPACT_LAYOUT: TileLayout = { vector: 'float16', patchGrid: false };
+export const COMPACT_LAYOUT: TileLayout = { vector: 'float32', patchGrid: false };
+
+/** The layout of tables created from now on, from `index.vectorType`. */
+export function newTableLayout(vectorType: TileLayout['vector']): TileLayout {
+  return { vector: vectorType, patchGrid: false };
+}
 export const FULL_LAYOUT: TileLayout = { vector: 'float32', patchGrid: true };
 
 /** The Arrow schema for a model's tiles table. */
@@ -110,4 +115,23 @@ export function halfToFloat(h: number): number {
   if (e === 0) return s * f * 2 ** -24;
   if (e === 31) return f ? NaN : s * Infinity;
   return s * (1 + f / 1024) * 2 ** (e - 15);
+}
+
+/**
+ * A vector rounded to the nearest float16 values (as float32). Values a float16 column can
+ * hold exactly pass apache-arrow 18's float64ToUint16 unchanged; others do not always: when
+ * rounding carries into the exponent it ORs instead of adding, so a value just below a power
+ * of two comes out doubled or, near the top, as Infinity/NaN (2 vectors in 100,000 random
+ * ones, which then fail LanceDB's NaN check at index build). Rounding here first avoids it.
+ */
+export function roundToHalf(v: Float32Array): Float32Array {
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!, a = Math.abs(x);
+    if (!(a > 0)) { out[i] = x; continue; }
+    // Spacing of float16 values around x: 2^(e−10) for normal numbers, 2^−24 below 2^−14.
+    const step = a < 2 ** -14 ? 2 ** -24 : 2 ** (Math.floor(Math.log2(a)) - 10);
+    out[i] = Math.sign(x) * Math.min(65504, Math.round(a / step) * step);
+  }
+  return out;
 }

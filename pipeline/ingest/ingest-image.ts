@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
 import type { ImageRecord } from '../catalog/catalog.js';
 import { sqlString, type Store } from '../index/store.js';
-import { openTilesTable, type TileLayout } from '../index/tiles-table.js';
+import { openTilesTable, roundToHalf, type TileLayout } from '../index/tiles-table.js';
 import { maintainIndexes } from '../index/vector-index.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import { bboxOf } from '../raster/georef.js';
@@ -27,7 +27,7 @@ export interface IngestOptions {
   indexThreshold?: number;
   /** Overrides of the tile plan (target GSD, levels, overlap). */
   plan?: Partial<Omit<TilePlanOptions, 'modelInput' | 'gsdM'>>;
-  /** Layout of the tiles table when this run creates it (default compact; an existing table keeps its own). */
+  /** Layout of the tiles table when this run creates it (default: float32 vectors, no grids; an existing table keeps its own). */
   tableLayout?: TileLayout;
 }
 
@@ -109,7 +109,7 @@ export async function ingestImage(store: Store, encoder: ClipEncoder, image: Ima
         t0 = performance.now();
         const emb = await encoder.encodeImages(rgbs.filter((_, i) => keep[i]), { patches: layout.patchGrid, ...(opts.signal ? { signal: opts.signal } : {}) });
         progress.seconds.encode += (performance.now() - t0) / 1000;
-        rows.push(...kept.map((t, i) => tileRow(image, encoder, t, emb.embeds.subarray(i * m.embed_dim, (i + 1) * m.embed_dim), emb.patches?.subarray(i * P * m.embed_dim, (i + 1) * P * m.embed_dim), raster.georef)));
+        rows.push(...kept.map((t, i) => tileRow(image, encoder, t, emb.embeds.subarray(i * m.embed_dim, (i + 1) * m.embed_dim), emb.patches?.subarray(i * P * m.embed_dim, (i + 1) * P * m.embed_dim), raster.georef, layout)));
       }
       uncounted += tiles.length;
       if (rows.length >= commitTiles) await write();
@@ -128,7 +128,7 @@ export async function ingestImage(store: Store, encoder: ClipEncoder, image: Ima
   }
 }
 
-function tileRow(image: ImageRecord, encoder: ClipEncoder, t: TileSpec, vec: Float32Array, patches: Float32Array | undefined, georef: Georef | null) {
+function tileRow(image: ImageRecord, encoder: ClipEncoder, t: TileSpec, vec: Float32Array, patches: Float32Array | undefined, georef: Georef | null, layout: TileLayout) {
   const fp = georef ? georef.footprint({ x: t.x, y: t.y, width: t.size, height: t.size }, 1) : null;
   const bb = fp ? bboxOf(fp) : null;
   const c = georef ? georef.pixelToLonLat(t.x + t.size / 2, t.y + t.size / 2) : null;
@@ -144,7 +144,7 @@ function tileRow(image: ImageRecord, encoder: ClipEncoder, t: TileSpec, vec: Flo
     sensor: image.sensor,
     gsd_m: image.gsd_m,
     // Typed arrays go to LanceDB as they are: ~2× faster writes than number[] (measured).
-    vector: vec.slice(),
+    vector: layout.vector === 'float16' ? roundToHalf(vec) : vec.slice(),
     ...(patches ? { patch_vectors: patches.slice() } : {}),
   };
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { GeoscoutError } from '../../core/errors.js';
 import { getImage, listImages, type ImageRecord } from '../catalog/catalog.js';
 import { sqlString } from '../index/store.js';
-import { openTilesTable, tilesTableName } from '../index/tiles-table.js';
+import { openTilesTable, tilesTableName, newTableLayout } from '../index/tiles-table.js';
 import { ingestImage, type IngestProgress } from '../ingest/ingest-image.js';
 import { ModelRegistry } from '../models/registry.js';
 import type { JobContext } from './job-context.js';
@@ -39,6 +39,7 @@ async function embedAll(ctx: JobContext, images: ImageRecord[], model: string | 
     for (const [i, img] of images.entries()) {
       const res = await ingestImage(ctx.store, encoder, img, {
         signal: ctx.signal,
+        tableLayout: newTableLayout(ctx.config.index.vectorType),
         ...(batchSize ? { batchSize } : {}),
         onProgress: (p) => ctx.progress((i + p.done / Math.max(1, p.planned)) / images.length, `${img.image_id}: ${p.done}/${p.planned} tiles (${i + 1}/${images.length} images)`),
       });

@@ -13,6 +13,7 @@ import { searchTilesInput, searchTilesTool } from '../../tools/search-tiles.js';
 import { formatLatLon } from '../format.js';
 import { progressBar } from '../progress.js';
 import { answerDemoQuestions } from './demo-questions.js';
+import { newTableLayout } from '../../pipeline/index/tiles-table.js';
 import { writeRgb } from './raster.js';
 
 /**
@@ -118,7 +119,7 @@ async function embedAndSearch(ctx: CliContext, imageId: string, truthFile: strin
     const enc = await tctx.encoder();
     process.stderr.write(`4/7 embedding tiles with ${enc.modelVersion} (resumable; a second run adds nothing)\n`);
     const bar = progressBar('ingest', 'tiles');
-    const res = await ingestImage(store, enc, await getImage(store, imageId), { signal: ctx.signal, onProgress: (p) => bar.update(p.done, p.planned) }).finally(() => bar.stop());
+    const res = await ingestImage(store, enc, await getImage(store, imageId), { signal: ctx.signal, tableLayout: newTableLayout(ctx.config.index.vectorType), onProgress: (p) => bar.update(p.done, p.planned) }).finally(() => bar.stop());
     process.stdout.write(`tiles     ${res.planned} planned, ${res.existing} already stored, ${res.written} written, ${res.blank} blank\n`);
 
     process.stderr.write('5/7 searching\n');

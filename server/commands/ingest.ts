@@ -3,6 +3,7 @@ import { getImage, listImages } from '../../pipeline/catalog/catalog.js';
 import { ingestImage } from '../../pipeline/ingest/ingest-image.js';
 import { ModelRegistry } from '../../pipeline/models/registry.js';
 import { action, printJson } from '../cli-context.js';
+import { newTableLayout } from '../../pipeline/index/tiles-table.js';
 import { progressBar } from '../progress.js';
 
 /** `geoscout ingest`: embed catalogued images into the tiles table of the active model. */
@@ -28,6 +29,7 @@ export function ingestCommand(): Command {
             const res = await ingestImage(store, encoder, img, {
               signal: ctx.signal,
               batchSize: opts.batch,
+              tableLayout: newTableLayout(ctx.config.index.vectorType),
               onProgress: (p) => bar.update(p.done, p.planned),
             }).finally(() => bar.stop());
             results.push(res);

@@ -4,7 +4,8 @@
  * share of time in window decode, encode and database writes; side by side with a plain
  * Python script (PIL + PyTorch, same weights, same tile plan) in the same run. Then the
  * index size: bytes per tile (data + scalar indexes, old versions removed) and the whole
- * scene's index against its GeoTIFF, beside the layout tiles tables had before session 12.
+ * scene's index against its GeoTIFF, beside float16 vectors and the layout tiles tables had
+ * before session 12.
  * Env: BENCH_SIZE (20000), BENCH_MAX_TILES (default 6000: the first tiles of the plan;
  * set 0 for the whole scene), BENCH_DIR (scene cache).
  */
@@ -16,7 +17,7 @@ import { loadConfig } from '../../../core/config.js';
 import { makeTempDir } from '../../../core/testing/temp-dir.js';
 import { addImages, type ImageRecord } from '../../catalog/catalog.js';
 import { storeSizes } from '../../index/index-stats.js';
-import { FULL_LAYOUT, openTilesTable } from '../../index/tiles-table.js';
+import { FULL_LAYOUT, newTableLayout, openTilesTable, type TileLayout } from '../../index/tiles-table.js';
 import { maintainIndexes } from '../../index/vector-index.js';
 import type { ClipEncoder } from '../../models/encoder.js';
 import { Store } from '../../index/store.js';
@@ -75,8 +76,10 @@ async function main() {
     // Bytes per stored tile × the plan's tiles (blank ones are not stored): the whole scene's index.
     const whole = (perTile: number) => `${((perTile * plan.count) / 1e6).toFixed(1)} MB = ${((100 * perTile * plan.count) / fileBytes).toFixed(1)} % of the ${(fileBytes / 1e6).toFixed(0)} MB GeoTIFF`;
     console.log(`index: ${size.perTile.toFixed(0)} B per tile (data ${size.dataPerTile.toFixed(0)} + scalar indexes ${(size.perTile - size.dataPerTile).toFixed(0)}; ${size.columns}); the whole plan's index would be ${whole(size.perTile)}`);
-    const legacy = await legacySize(image, tiles.slice(0, LEGACY_TILES), enc);
-    console.log(`  before session 12 (fp32 vector + stored fp32 patch grid, same code otherwise, first ${LEGACY_TILES} tiles): ${legacy.perTile.toFixed(0)} B per tile, ${whole(legacy.perTile)}; compact / before: ${(size.perTile / legacy.perTile).toFixed(3)}×`);
+    const half = await layoutSize(image, tiles.slice(0, OTHER_TILES), enc, newTableLayout('float16'));
+    console.log(`  with index.vectorType float16 (first ${OTHER_TILES} tiles): ${half.perTile.toFixed(0)} B per tile, ${whole(half.perTile)}`);
+    const legacy = await layoutSize(image, tiles.slice(0, OTHER_TILES), enc, FULL_LAYOUT);
+    console.log(`  before session 12 (fp32 vector + stored fp32 patch grid, first ${OTHER_TILES} tiles): ${legacy.perTile.toFixed(0)} B per tile, ${whole(legacy.perTile)}; now / before: ${(size.perTile / legacy.perTile).toFixed(3)}×`);
     const py = trainingPython();
     if (py) {
       const planFile = path.join(tmp.dir, 'plan.json');
@@ -96,8 +99,8 @@ async function main() {
   }
 }
 
-/** Tiles ingested into a full-layout store for the before/after size comparison. */
-const LEGACY_TILES = 1024;
+/** Tiles ingested into stores of the other layouts for the size comparison. */
+const OTHER_TILES = 1024;
 
 /** Live bytes of the tiles table (after the ingest's compaction, old versions removed) per row. */
 async function indexSize(store: Store, enc: ClipEncoder): Promise<{ perTile: number; dataPerTile: number; columns: string }> {
@@ -109,14 +112,14 @@ async function indexSize(store: Store, enc: ClipEncoder): Promise<{ perTile: num
   return { perTile: (t.dataBytes + (t.indexBytes ?? 0)) / t.rows, dataPerTile: t.dataBytes / t.rows, columns: `largest columns before Lance's compression: ${columns}` };
 }
 
-/** The same tiles in the layout tiles tables had before session 12, in a store of their own. */
-async function legacySize(image: ImageRecord, tiles: TileSpec[], enc: ClipEncoder): Promise<{ perTile: number }> {
-  const tmp = await makeTempDir('geoscout-bench-legacy-');
+/** The same tiles in another layout, in a store of their own. */
+async function layoutSize(image: ImageRecord, tiles: TileSpec[], enc: ClipEncoder, layout: TileLayout): Promise<{ perTile: number }> {
+  const tmp = await makeTempDir('geoscout-bench-layout-');
   const store = await Store.open(path.join(tmp.dir, 'lancedb'));
   try {
     const rec = (await addImages(store, [image.uri])).added[0]!;
     const ctl = new AbortController();
-    await ingestImage(store, enc, rec, { batchSize: 32, signal: ctl.signal, tableLayout: FULL_LAYOUT, onProgress: (p) => p.done >= tiles.length && ctl.abort() }).catch((e: { code?: string }) => {
+    await ingestImage(store, enc, rec, { batchSize: 32, signal: ctl.signal, tableLayout: layout, onProgress: (p) => p.done >= tiles.length && ctl.abort() }).catch((e: { code?: string }) => {
       if (e.code !== 'CANCELLED') throw e;
     });
     return await indexSize(store, enc);
