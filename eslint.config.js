@@ -1,5 +1,6 @@
 // Lint rules: typescript-eslint's recommended set; unused args prefixed with _ are allowed.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -12,4 +13,6 @@ export default tseslint.config(
     },
   },
   { files: ['bin/**/*.js'], languageOptions: { globals: { process: 'readonly' } } },
+  // The web app runs in the browser, as plain ES modules (no build step).
+  { files: ['server/web/public/**/*.js'], languageOptions: { globals: globals.browser } },
 );

@@ -1,17 +1,17 @@
 /**
  * A least-recently-used map of typed arrays bounded by their total bytes: per-process caches
- * of things that do not depend on the query (crop embeddings, recomputed patch grids).
+ * of things that do not depend on the query (crop embeddings, recomputed patch grids, map tiles).
  * Hand-written because it is a dozen lines over Map's insertion order; the LRU packages
  * bound by count, not bytes.
  */
-export class ByteLru {
-  private readonly map = new Map<string, Float32Array>();
+export class ByteLru<T extends { byteLength: number } = Float32Array> {
+  private readonly map = new Map<string, T>();
   private bytes = 0;
 
   constructor(private readonly maxBytes: number) {}
 
   /** The value, marked most recently used. */
-  get(key: string): Float32Array | undefined {
+  get(key: string): T | undefined {
     const v = this.map.get(key);
     if (v) {
       this.map.delete(key);
@@ -21,7 +21,7 @@ export class ByteLru {
   }
 
   /** Stores a value, dropping the least recently used ones beyond the byte bound. */
-  set(key: string, value: Float32Array): void {
+  set(key: string, value: T): void {
     const old = this.map.get(key);
     if (old) {
       this.map.delete(key);

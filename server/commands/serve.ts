@@ -7,17 +7,18 @@ import { createToolContext } from '../../tools/context.js';
 import { action, parseNumberList } from '../cli-context.js';
 import { createHttpApp, listen } from '../mcp/http-app.js';
 
-interface ServeOptions { host?: string; port?: number; tokenFile?: string; allowOrigin?: string[]; allowHost?: string[]; auth: boolean }
+interface ServeOptions { host?: string; port?: number; tokenFile?: string; allowOrigin?: string[]; allowHost?: string[]; auth: boolean; web: boolean }
 
-/** `geoscout serve`: MCP over Streamable HTTP on /mcp plus the REST mirror, on one port. */
+/** `geoscout serve`: MCP over Streamable HTTP on /mcp, the REST mirror and the web map app, on one port. */
 export function serveCommand(): Command {
   return new Command('serve')
-    .description('serve MCP (Streamable HTTP, /mcp) and REST (/api/tools, /openapi.json); bearer token from $GEOSCOUT_TOKEN or --token-file')
+    .description('serve MCP (Streamable HTTP, /mcp), REST (/api/tools, /openapi.json) and the web map app (/); bearer token from $GEOSCOUT_TOKEN or --token-file')
     .option('--host <host>', 'address to bind (default 127.0.0.1)')
     .option('--port <n>', 'port (default 8765; 0 = any free port)', (v) => parseNumberList(v, 1, '--port')[0])
     .option('--token-file <file>', 'file whose first line is the bearer token')
     .option('--allow-origin <origins...>', 'browser origins allowed besides the server\'s own')
     .option('--allow-host <hosts...>', 'host names the Host header may carry besides the bind address (a server on 0.0.0.0 behind a DNS name or proxy)')
+    .option('--no-web', 'do not serve the web app on /')
     .option('--no-auth', 'no bearer token (only on a loopback address; for local testing such as the conformance suite)')
     .action(
       action(async (ctx, o: ServeOptions) => {
@@ -30,12 +31,17 @@ export function serveCommand(): Command {
         const hosts = [...(loopback ? ['127.0.0.1', 'localhost', '[::1]', '::1'] : [host, 'localhost', '127.0.0.1']), ...ctx.config.server.allowedHosts, ...(o.allowHost ?? [])];
         // The own origins depend on the bound port, known only after listen(): allow them lazily.
         const origins: string[] = [...ctx.config.server.allowedOrigins, ...(o.allowOrigin ?? [])];
-        const app = createHttpApp({ context: tctx, token, allowedHosts: hosts, allowedOrigins: origins, maxSessions: ctx.config.server.maxSessions, sessionIdleMs: ctx.config.server.sessionIdleMinutes * 60_000 });
+        // The web chat runs the agent against this server's own /mcp: its port is known after listen().
+        let self = '';
+        const web = o.web ? { mcpSelf: () => ({ kind: 'http' as const, url: self, ...(token ? { token } : {}) }) } : undefined;
+        const app = createHttpApp({ context: tctx, token, allowedHosts: hosts, allowedOrigins: origins, maxSessions: ctx.config.server.maxSessions, sessionIdleMs: ctx.config.server.sessionIdleMinutes * 60_000, ...(web ? { web } : {}) });
         const { server, port: bound } = await listen(app.app, host, port);
+        self = `http://${['0.0.0.0', '::'].includes(host) ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${bound}/mcp`;
         for (const h of ['127.0.0.1', 'localhost', host]) origins.push(`http://${h}:${bound}`);
         // Guard lists are read per request, so pushing after creation takes effect.
         log.info({ url: `http://${host}:${bound}/mcp`, rest: `http://${host}:${bound}/api/tools`, auth: token !== undefined }, 'geoscout serve listening');
         process.stderr.write(`geoscout: MCP http://${host}:${bound}/mcp  REST http://${host}:${bound}/api/tools  OpenAPI http://${host}:${bound}/openapi.json${token ? '' : '  (no auth)'}\n`);
+        if (o.web) process.stderr.write(`geoscout: web app http://${host}:${bound}/${token ? '  (paste the token when it asks, or open …/#token=<token>)' : ''}\n`);
         await new Promise<void>((resolve) => {
           ctx.signal.addEventListener('abort', () => resolve(), { once: true });
           process.once('SIGTERM', () => resolve());

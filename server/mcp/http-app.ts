@@ -8,6 +8,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import { log } from '../../core/log.js';
 import { TOOLS } from '../../tools/registry.js';
 import { restRouter } from '../rest/rest-router.js';
+import { createWebApp, type WebOptions } from '../web/web-app.js';
 import { createServer, guardToolCalls, type ServerDeps } from './create-server.js';
 import { bearerAuth, originGuard } from './http-security.js';
 
@@ -23,6 +24,8 @@ export interface HttpAppOptions extends ServerDeps {
   sessionIdleMs?: number;
   /** Open sessions at most (default 200): one more initialize gets a JSON-RPC error (HTTP 503). */
   maxSessions?: number;
+  /** Serve the web app (map, search/detect panels, chat, jobs) on / too. */
+  web?: Omit<WebOptions, 'context'>;
 }
 
 interface Session {
@@ -52,6 +55,8 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
   app.use(hostHeaderValidation(opts.allowedHosts));
   app.use(originGuard(opts.allowedOrigins));
   app.get('/healthz', (_req, res) => { res.json({ ok: true }); });
+  const web = opts.web ? createWebApp({ ...opts.web, context: opts.context }) : null;
+  if (web) app.use(web.assets);
   if (opts.token !== undefined) app.use(bearerAuth(opts.token));
   // Example images travel as base64 in tool arguments: allow more than express's 100 kB.
   app.use(express.json({ limit: '32mb' }));
@@ -78,6 +83,7 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
   app.get('/mcp', streamOrDelete);
   app.delete('/mcp', streamOrDelete);
   app.use(restRouter(tools, opts.context));
+  if (web) app.use(web.api);
   app.use(bodyErrors);
 
   const idle = opts.sessionIdleMs ?? 30 * 60_000;
@@ -95,6 +101,7 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
       const all = [...sessions.values()];
       sessions.clear();
       await Promise.all(all.map((s) => s.close()));
+      await web?.close();
     },
   };
 }

@@ -4,7 +4,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 /**
  * Origin validation (MCP Streamable HTTP security note): a browser page on another site
  * must not drive a local server. Requests without Origin (CLI, desktop clients) pass;
- * with an Origin it must be listed, else 403. The list is read per request (the
+ * with an Origin it must be listed or be the server's own, else 403. The list is read per request (the
  * server's own origin is known only once the port is bound).
  */
 export function originGuard(allowedOrigins: readonly string[]): RequestHandler {
@@ -12,6 +12,9 @@ export function originGuard(allowedOrigins: readonly string[]): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const origin = req.headers.origin;
     if (origin === undefined || allowedOrigins.some((o) => norm(o) === norm(origin))) return next();
+    // The server's own pages (the web app) send their own origin; the Host header has already
+    // passed the DNS-rebinding guard, so an Origin naming that same host is this server.
+    if (req.headers.host && norm(origin) === norm(`${req.protocol}://${req.headers.host}`)) return next();
     res.status(403).json({ jsonrpc: '2.0', error: { code: -32000, message: `Origin ${origin} is not allowed. Start the server with --allow-origin ${origin} if this page should reach it.` }, id: null });
   };
 }

@@ -48,7 +48,8 @@ export function restRouter(tools: AnyTool[], base: Omit<ToolContext, 'signal' | 
   return router;
 }
 
-function sendError(res: Response, e: GeoscoutError): void {
+/** A GeoscoutError as the REST error shape, with the HTTP status of its code. */
+export function sendError(res: Response, e: GeoscoutError): void {
   if (e.code === 'INTERNAL') log.error({ err: e }, 'REST tool call failed');
   if (res.headersSent || res.destroyed) return;
   res.status(STATUS[e.code]).json({ error: { code: e.code, message: e.message, details: e.details } });
