@@ -72,7 +72,10 @@ async function settle(): Promise<void> {
 /** The map canvas as RGBA pixels, plus where a lon/lat lands on it. */
 async function mapPixels(name: string): Promise<{ rgba: Uint8Array; width: number; height: number }> {
   const png = await page.locator('#map').screenshot();
-  if (SHOTS) { await mkdir(SHOTS, { recursive: true }); await writeFile(path.join(SHOTS, `${name}.png`), png); }
+  if (SHOTS) {
+    await mkdir(SHOTS, { recursive: true });
+    await writeFile(path.join(SHOTS, `${name}.png`), await page.screenshot());
+  }
   const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
   return { rgba: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
 }
@@ -167,6 +170,26 @@ describe('web app without a browser', () => {
     expect((await fetch(`${base}/vendor/maplibre-gl/maplibre-gl.mjs`)).status).toBe(200);
     expect((await fetch(`${base}/app/main.js`)).status).toBe(200);
     expect((await fetch(`${base}/app/../web-app.ts`)).status).not.toBe(200);
+  });
+
+  it('lists jobs and reports the chat as unconfigured without an LLM, saying how to configure one (both behind the token)', async () => {
+    const get = (url: string, auth = true) => fetch(url, { headers: auth ? { authorization: `Bearer ${TOKEN}` } : {} });
+    expect((await get(`${base}/api/jobs`, false)).status).toBe(401);
+    expect(await (await get(`${base}/api/jobs`)).json()).toEqual({ jobs: [] });
+    expect(await (await get(`${base}/api/chat/status`)).json()).toMatchObject({ configured: true, model: 'scripted' });
+    const bare = createHttpApp({ context: fx.context, token: TOKEN, allowedHosts: ['127.0.0.1'], allowedOrigins: [], web: { mcpSelf: () => ({ kind: 'http', url: `${base}/mcp` }) } });
+    const { server, port } = await listen(bare.app, '127.0.0.1', 0);
+    try {
+      const st = (await (await get(`http://127.0.0.1:${port}/api/chat/status`)).json()) as { configured: boolean; message: string };
+      expect(st.configured).toBe(false);
+      expect(st.message).toMatch(/GEOSCOUT_LLM_MODEL/);
+      const chat = await fetch(`http://127.0.0.1:${port}/api/chat`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ question: 'hi' }) });
+      expect(await chat.text()).toMatch(/event: error\ndata: .*"code":"CONFIG"/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await bare.close();
+    }
   });
 
   it('answers tiles outside the scene as transparent, bad tile numbers and unknown scenes with clear errors', async () => {
