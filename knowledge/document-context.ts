@@ -1,7 +1,7 @@
 import { GeoscoutError } from '../core/errors.js';
 import type { Store } from '../pipeline/index/store.js';
 import type { ClipEncoder } from '../pipeline/models/encoder.js';
-import { detectionRows } from '../pipeline/prototypes/tables.js';
+import { detectionRows } from '../pipeline/detect/detections-table.js';
 import { prototypeQuery } from '../pipeline/prototypes/prototypes.js';
 import { loadRef, type ImageRef } from '../pipeline/search/query-vector.js';
 import { openDocTables } from './doc-tables.js';

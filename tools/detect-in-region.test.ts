@@ -5,7 +5,7 @@ import { detectInRegion } from '../pipeline/detect/detect-region.js';
 import { boxIou } from '../pipeline/detect/proposals.js';
 import { makeSceneFixture, type SceneFixture } from './testing/scene-fixture.js';
 import type { Store } from '../pipeline/index/store.js';
-import { detectionRows } from '../pipeline/prototypes/tables.js';
+import { detectionRows } from '../pipeline/detect/detections-table.js';
 import type { GeneratedScene } from '../pipeline/synth/generate-scene.js';
 import { addPrototypeInput, addPrototypeTool } from './add-prototype.js';
 import { DEFAULT_THRESHOLD, detectInRegionInput, detectInRegionOutput, detectInRegionTool } from './detect-in-region.js';

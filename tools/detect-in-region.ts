@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { detectInRegion, PROTOTYPE_DEFAULT_THRESHOLD, TEXT_DEFAULT_THRESHOLD } from '../pipeline/detect/detect-region.js';
+import { prototypeQuery } from '../pipeline/prototypes/prototypes.js';
 import { queryText } from './query-text.js';
 import type { ToolDefinition } from './tool.js';
 
@@ -76,7 +77,7 @@ export const detectInRegionTool: ToolDefinition<typeof detectInRegionInput, type
         ...(input.polygon ? { polygon: input.polygon as never } : {}),
       },
       input.queries,
-      { ...(input.threshold !== undefined ? { threshold: input.threshold } : {}), maxDetections: input.max_detections, ...(ctx.proposer ? { proposer: await ctx.proposer() } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}) },
+      { ...(input.threshold !== undefined ? { threshold: input.threshold } : {}), maxDetections: input.max_detections, prototypes: (name) => prototypeQuery(store, name, enc.modelVersion, { withExemplars: true }), ...(ctx.proposer ? { proposer: await ctx.proposer() } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}) },
     );
     return { type: 'FeatureCollection', ...res, model_version: enc.modelVersion };
   },

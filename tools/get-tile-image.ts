@@ -4,7 +4,7 @@ import { GeoscoutError } from '../core/errors.js';
 import { getImage } from '../pipeline/catalog/catalog.js';
 import { openCatalogImage } from '../pipeline/catalog/open-image.js';
 import { squareAround } from '../pipeline/detect/detect-window.js';
-import { detectionRows } from '../pipeline/prototypes/tables.js';
+import { detectionRows } from '../pipeline/detect/detections-table.js';
 import type { Stretch } from '../pipeline/raster/stretch.js';
 import type { ToolDefinition } from './tool.js';
 

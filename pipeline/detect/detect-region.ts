@@ -4,8 +4,7 @@ import { getImage, listImages, type ImageRecord } from '../catalog/catalog.js';
 import { openCatalogImage } from '../catalog/open-image.js';
 import type { Store } from '../index/store.js';
 import type { ClipEncoder } from '../models/encoder.js';
-import { prototypeQuery } from '../prototypes/prototypes.js';
-import { upsertDetections, type DetectionRow } from '../prototypes/tables.js';
+import { upsertDetections, type DetectionRow } from './detections-table.js';
 import type { BBox, Georef, GeoJsonPolygon, PixelWindow } from '../raster/georef.js';
 import type { Stretch } from '../raster/stretch.js';
 import { detectWithHead } from './detect-head.js';
@@ -62,6 +61,11 @@ export interface DetectRegionOptions extends Pick<DetectWindowOptions, 'signal' 
   maxDetections: number;
   /** Pixels over all images of one call (default 16384²). */
   maxRegionPixels?: number;
+  /**
+   * Resolves a prototype name to its query (vector, probe, head). Prototypes are built on top
+   * of detection, so the caller (the tool) passes this in and detect never imports them.
+   */
+  prototypes?: (name: string) => Promise<DetectQuery>;
 }
 
 /**
@@ -79,7 +83,10 @@ export async function detectInRegion(
   if (!queries.length) throw new GeoscoutError('INVALID_INPUT', 'Give at least one query: {"text": "aircraft"} or {"prototype": "<name>"}.');
   const dq: DetectQuery[] = [];
   for (const q of queries) {
-    if (q.prototype) dq.push(await prototypeQuery(store, q.prototype, enc.modelVersion, { withExemplars: true }));
+    if (q.prototype) {
+      if (!opts.prototypes) throw new GeoscoutError('UNSUPPORTED', `Prototype "${q.prototype}" cannot be used here: this caller does not resolve prototypes. Use detect_in_region.`);
+      dq.push(await opts.prototypes(q.prototype));
+    }
     else if (q.text?.trim()) dq.push({ label: q.text.trim(), text: q.text.trim() });
     else throw new GeoscoutError('INVALID_INPUT', 'A query is empty: give {"text": "what to find"} or {"prototype": "<name>"}.');
   }

@@ -3,7 +3,7 @@ import type { ClipEncoder } from '../models/encoder.js';
 import type { PixelWindow } from '../raster/georef.js';
 import type { Raster, RgbImage } from '../raster/raster.js';
 import type { Stretch } from '../raster/stretch.js';
-import type { PixelBox } from '../search/refine-box.js';
+import type { PixelBox } from './refine-box.js';
 import { exemplarFactor } from './exemplars.js';
 import { boxIou, DEFAULT_SIZE_PRIOR, type SizePrior } from './proposals.js';
 import { saliencyProposer, type Proposer } from './proposer.js';

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { boxIou } from '../raster/box-iou.js';
 import type { RgbImage } from '../raster/raster.js';
-import type { PixelBox } from '../search/refine-box.js';
+import type { PixelBox } from './refine-box.js';
 
 /** Object size prior, metres: the longest side of anything worth proposing. */
 export interface SizePrior {

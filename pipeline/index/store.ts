@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
-import type { Schema } from 'apache-arrow';
+import { Field, Float32, List, type Schema } from 'apache-arrow';
 import { GeoscoutError } from '../../core/errors.js';
 import { TABLE_SCHEMAS, type TableName } from './schemas.js';
 
@@ -199,4 +199,16 @@ export async function withCommitRetries<T>(commit: () => Promise<T>, attempts = 
 /** Quotes a string literal for a LanceDB (DataFusion SQL) filter. */
 export function sqlString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** A nullable variable-length float32 list column (vectors of any length in one table). */
+export function listField(name: string): Field {
+  return new Field(name, new List(new Field('item', new Float32(), true)), true);
+}
+
+/** An Arrow row as plain JS: list values (vectors) become arrays. */
+export function plainRow(r: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) out[k] = v && typeof v === 'object' && 'toArray' in v ? Array.from((v as { toArray(): ArrayLike<number> }).toArray()) : v;
+  return out;
 }

@@ -5,13 +5,20 @@ import { Store } from '../index/store.js';
 import type { JobContext, JobHandler } from './job-context.js';
 import { isFinal, JobStore, type JobKind } from './jobs-table.js';
 
-/** Handlers by job kind, imported lazily so a worker loads only what its job needs. */
-const HANDLERS: Record<JobKind, () => Promise<JobHandler>> = {
-  ingest: async () => (await import('./kind-ingest.js')).runIngestJob,
-  're-embed': async () => (await import('./kind-ingest.js')).runReEmbedJob,
-  train: async () => (await import('../retrain/train-job.js')).runTrainJob,
-  evaluate: async () => (await import('../retrain/train-job.js')).runEvaluateJob,
-};
+/**
+ * Handlers by job kind, loaded lazily so a worker imports only what its job needs. Ingest
+ * kinds live here; higher layers register theirs (retrain: pipeline/retrain/job-kinds.ts),
+ * so the job runner never imports what runs on it.
+ */
+const HANDLERS = new Map<JobKind, () => Promise<JobHandler>>([
+  ['ingest', async () => (await import('./kind-ingest.js')).runIngestJob],
+  ['re-embed', async () => (await import('./kind-ingest.js')).runReEmbedJob],
+]);
+
+/** Registers (or replaces) the handler of a job kind; `load` imports it when a job of that kind runs. */
+export function registerJobKind(kind: JobKind, load: () => Promise<JobHandler>): void {
+  HANDLERS.set(kind, load);
+}
 
 /** Progress rows are written at most this often (each write is a LanceDB commit). */
 const PROGRESS_EVERY_MS = 1500;
@@ -58,7 +65,9 @@ export async function runWorker(config: Config, jobId: string): Promise<string> 
     };
     line(`${job.kind} started (pid ${process.pid} on ${os.hostname()})`);
     try {
-      const result = await (await HANDLERS[job.kind]())(ctx);
+      const load = HANDLERS.get(job.kind);
+      if (!load) throw new GeoscoutError('CONFIG', `This worker has no handler for ${job.kind} jobs: run jobs with \`geoscout jobs run-worker\`, which registers every kind.`);
+      const result = await (await load())(ctx);
       await pending;
       await jobs.update(jobId, { status: 'succeeded', progress: 1, message: String(result.summary ?? 'done'), result, finished_at: Date.now() }, { onlyIfNotFinal: true });
       line('succeeded');

@@ -8,7 +8,7 @@ import type { ClipEncoder } from '../models/encoder.js';
 import type { Stretch } from '../raster/stretch.js';
 import type { RgbImage } from '../raster/raster.js';
 import { loadRef } from '../search/query-vector.js';
-import { detectionRows } from './tables.js';
+import { detectionRows } from '../detect/detections-table.js';
 
 /** Where an example comes from. Boxes are in image pixels of the catalogued image. */
 export type ExampleRef =

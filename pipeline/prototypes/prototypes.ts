@@ -14,7 +14,8 @@ import { chooseDetector, type DetectorChoice } from './choose-detector.js';
 import { exemplarsOf, fuse } from './prototype-vectors.js';
 import { surroundingNegatives } from './hard-negatives.js';
 import { fitProbe, looSelfCheck, type Probe, type SelfCheck } from './probe.js';
-import { prototypeRows, prototypesTable, setFeedback, type PrototypeRow } from './tables.js';
+import { setFeedback } from '../detect/detections-table.js';
+import { prototypeRows, prototypesTable, type PrototypeRow } from './tables.js';
 
 /** Input of {@link addPrototype}. */
 export interface AddPrototypeInput {

@@ -10,7 +10,7 @@ import type { Raster } from '../raster/raster.js';
 import { objectRerank } from './object-rerank.js';
 import type { Proposer } from '../detect/proposer.js';
 import type { Exemplars } from '../detect/exemplars.js';
-import { refineBox } from './refine-box.js';
+import { refineBox } from '../detect/refine-box.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import type { BBox, GeoJsonPolygon } from '../raster/georef.js';
 

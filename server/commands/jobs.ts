@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../../core/config.js';
 import { JobRunner } from '../../pipeline/jobs/runner.js';
 import { runWorker } from '../../pipeline/jobs/worker.js';
+import { registerRetrainJobKinds } from '../../pipeline/retrain/job-kinds.js';
 import { getJobTool, jobOutput } from '../../tools/get-job.js';
 import { action, printJson } from '../cli-context.js';
 
@@ -60,6 +61,7 @@ export function jobsCommand(): Command {
       let code = 1;
       try {
         const config = loadConfig(globals.config ? { file: globals.config } : {});
+        registerRetrainJobKinds();
         const status = await runWorker(config, id);
         code = status === 'succeeded' ? 0 : status === 'cancelled' ? 130 : 1;
       } catch (err) {

@@ -15,7 +15,7 @@ import { renderTile } from '../../synth/render-tile.js';
 import type { SceneObject } from '../../synth/plan-types.js';
 import { ObjectnessModel } from '../objectness.js';
 import { boxIou, proposeObjects } from '../proposals.js';
-import type { PixelBox } from '../../search/refine-box.js';
+import type { PixelBox } from '../refine-box.js';
 
 const SEEDS = (process.env.SEEDS ?? '41001,41002,41003').split(',').map(Number);
 const SIZE = Number(process.env.SIZE ?? 2048);
