@@ -32,9 +32,10 @@ const WINDOW_MIN = 256;
 const WINDOW_MAX = 768;
 
 /**
- * Two-fold check on the prototype's own located examples: each half fits a window head and
- * an encoder probe (fused vector, examples, probe — as add_prototype would) and both search
- * the surroundings of the other half's examples. A detector scores by the share of held-out
+ * Cross-check on the prototype's own located examples (two folds from 10 examples, one per
+ * example below that, at most 5): each fold's complement fits a window head and an encoder
+ * probe (fused vector, examples, probe — as add_prototype would) and both search the
+ * surroundings of the fold's examples. A detector scores by the share of held-out
  * examples it boxes at all plus how high it ranks them among all the boxes it returns there
  * (other known examples aside), as mean reciprocal rank; a miss scores 0 on both. Unlabelled objects of the class in a window count
  * against both alike. The window head learns pixels and holds on imagery the encoder never
@@ -46,11 +47,16 @@ export async function chooseDetector(
   store: Store, enc: ClipEncoder, proposer: Proposer | undefined, positives: StoredExample[], negVectors: number[][], text: Float32Array | null, images: Map<string, HeadImage>, signal?: AbortSignal,
 ): Promise<DetectorChoice> {
   const boxed = positives.filter((p): p is StoredExample & { image_id: string; box: NonNullable<StoredExample['box']> } => !!p.image_id && !!p.box);
-  const folds = [boxed.filter((_, i) => i % 2 === 0), boxed.filter((_, i) => i % 2 === 1)];
+  // Two folds from 10 examples; below that one fold per example (at most 5): a head fitted on
+  // half of 5 examples (2–3 cars) boxed fewer held-out cars than the encoder, while the head
+  // fitted on all 5 scored 0.34 AP50 against the encoder's 0.11–0.14 (bench:real).
+  const K = boxed.length >= 10 ? 2 : Math.min(5, boxed.length);
+  const folds = Array.from({ length: K }, (_, k) => boxed.filter((_, i) => i % K === k));
   const rr = { head: [] as number[], enc: [] as number[] };
   const hit = { head: [] as number[], enc: [] as number[] };
-  for (const [k, train] of folds.entries()) {
-    const test = folds[1 - k]!.slice(0, PER_FOLD);
+  for (const [k, heldOut] of folds.entries()) {
+    const train = boxed.filter((_, i) => i % K !== k);
+    const test = heldOut.slice(0, PER_FOLD);
     if (train.length < 2 || !test.length) continue;
     throwIfAborted(signal);
     const head = await fitWindowHead(located(train), images, { minExamples: 2, ...(signal ? { signal } : {}) });

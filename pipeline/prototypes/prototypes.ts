@@ -85,7 +85,7 @@ export async function addPrototype(store: Store, enc: ClipEncoder, input: AddPro
   const probe: Probe | null = withProbe ? fitProbe(positives.map((p) => p.vector), negVectors) : null;
   // The window head learns the examples' look from pixels, so it holds where the encoder was
   // never trained (real imagery: bench:real); refitted from all examples at every version.
-  // A two-fold check on the examples picks the detector detect_in_region uses (choose-detector.ts).
+  // A cross-check on held-out examples picks the detector detect_in_region uses (choose-detector.ts).
   const fitted = withProbe && located(positives).length >= MIN_HEAD_EXAMPLES
     ? await withExampleImages(store, [...positives, ...negatives], signal, async (images) => {
       const head = await fitPrototypeHead(positives, negatives, images, signal);
