@@ -43,7 +43,8 @@ async function main() {
   console.log(pad('run', 46) + pad('tiles/s', 10) + pad('p50 ms', 9) + pad('p95 ms', 9) + 'p50 vs baseline');
 
   const base = await baseline(rec, tiles);
-  const row = (label: string, secs: number[], wall: number) => console.log(pad(label, 46) + pad((secs.length / wall).toFixed(1), 10) + pad((q(secs, 0.5) * 1000).toFixed(0), 9) + pad((q(secs, 0.95) * 1000).toFixed(0), 9) + `${(q(secs, 0.5) / q(base.secs, 0.5)).toFixed(2)}×`);
+  const ms = (s: number) => (s * 1000).toFixed(s < 0.01 ? 2 : 0);
+  const row = (label: string, secs: number[], wall: number) => console.log(pad(label, 46) + pad((secs.length / wall).toFixed(1), 10) + pad(ms(q(secs, 0.5)), 9) + pad(ms(q(secs, 0.95)), 9) + `${(q(secs, 0.5) / q(base.secs, 0.5)).toFixed(3)}×`);
   row('baseline: window read + PNG, no reprojection', base.secs, base.wall);
   for (const inFlight of [1, 4]) {
     const r = new MapTileRenderer(async () => store, { cacheBytes: 0 });
