@@ -35,4 +35,10 @@ export class ByteLru<T extends { byteLength: number } = Float32Array> {
       this.bytes -= v.byteLength;
     }
   }
+
+  /** Drops every entry (benchmarks that must not reuse an earlier run's results). */
+  clear(): void {
+    this.map.clear();
+    this.bytes = 0;
+  }
 }

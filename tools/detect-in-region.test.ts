@@ -55,6 +55,19 @@ describe('detect_in_region', () => {
     expect(again.features.map((x) => x.properties.detection_id)).toEqual(out.features.map((x) => x.properties.detection_id));
   });
 
+  it('looks first where the stored tiles match: the same aircraft as the exhaustive search, over part of the image', async () => {
+    const gated = await detect({ image_id: image.image_id, queries: [{ text: 'aircraft' }], threshold: DEFAULT_THRESHOLD });
+    const full = await detect({ image_id: image.image_id, queries: [{ text: 'aircraft' }], threshold: DEFAULT_THRESHOLD, exhaustive: true });
+    expect(gated.searched.mode).toBe('gated');
+    expect(gated.searched.tiles.kept).toBeGreaterThan(0);
+    expect(gated.searched.tiles.kept).toBeLessThan(gated.searched.tiles.total);
+    expect(gated.searched.coverage).toBeLessThan(0.9);
+    expect(full.searched).toMatchObject({ mode: 'exhaustive', coverage: 1 });
+    const aircraft = scene.objects.filter((o) => o.class === 'aircraft');
+    const hits = (o: typeof gated) => aircraft.filter((a) => o.features.some((f) => boxIou(f.properties.pixel_box, gtBox(a)) >= 0.5)).length;
+    expect(hits(gated)).toBe(hits(full));
+  });
+
   it('finds the aircraft on a road by the plain "aircraft"', async () => {
     // This scene also strands a tug on land; the proposer only offers pieces of it (IoU 0.31).
     const onRoad = scene.objects.filter((o) => o.outOfContext && o.class === 'aircraft');
@@ -101,6 +114,8 @@ describe('prototypes', () => {
 
     const dets = await detect({ image_id: image.image_id, queries: [{ prototype: 'parked thing' }], threshold: 0, max_detections: 10 });
     expect(dets.counts['prototype:parked thing']).toBeGreaterThan(0);
+    // A prototype has no calibrated tile threshold yet (its vector is made of crops): every pixel is searched.
+    expect(dets.searched.mode).toBe('exhaustive');
     const [good, bad] = [dets.features[0]!.properties.detection_id, dets.features[dets.features.length - 1]!.properties.detection_id];
     const v2 = await addProto({ name: 'parked thing', examples: [{ detection_id: good }], negatives: [{ detection_id: bad }] });
     expect(v2.prototype).toMatchObject({ version: 2, positives: 4, negatives: 1 });

@@ -23,6 +23,7 @@ export const detectInRegionInput = z
     queries: z.array(QuerySchema).min(1).max(8).describe('free-text and/or prototype queries'),
     threshold: z.number().min(0).max(1).optional().describe('minimum score (0–1) for every query without a stored threshold. Default: 0.6 for text (the calibrated chance that a box is right: query probability × objectness, Platt-scaled; 0.6 maximised F1 summed over ship/aircraft/vehicle on tuning scenes), 0.3 for prototypes; prototypes with a fitted probe use their own'),
     max_detections: z.number().int().min(1).max(2000).default(200),
+    exhaustive: z.boolean().default(false).describe('search every pixel; default: only where the stored tile embeddings may hold the query (plus a small random sample), several times faster on large regions'),
     model: z.string().optional().describe('model id or id@version (default: the active model)'),
   })
   .strict();
@@ -51,7 +52,12 @@ export const detectInRegionOutput = z.object({
   features: z.array(FeatureSchema),
   counts: z.record(z.string(), z.number()).describe('detections per query label'),
   images: z.array(z.string()).describe('images searched'),
-  pixels: z.number().describe('pixels searched'),
+  pixels: z.number().describe('pixels of the region'),
+  searched: z.object({
+    mode: z.enum(['gated', 'exhaustive']),
+    coverage: z.number().describe('share of the region searched with object proposals'),
+    tiles: z.object({ total: z.number(), kept: z.number(), sampled: z.number() }).describe('stored tiles of the region; kept: may hold a query; sampled: searched at random as a recall guard'),
+  }).describe('gated: only where the stored tiles may hold the query; exhaustive: every pixel (exhaustive: true, or images never ingested)'),
   model_version: z.string(),
 });
 
@@ -77,7 +83,7 @@ export const detectInRegionTool: ToolDefinition<typeof detectInRegionInput, type
         ...(input.polygon ? { polygon: input.polygon as never } : {}),
       },
       input.queries,
-      { ...(input.threshold !== undefined ? { threshold: input.threshold } : {}), maxDetections: input.max_detections, prototypes: (name) => prototypeQuery(store, name, enc.modelVersion, { withExemplars: true }), ...(ctx.proposer ? { proposer: await ctx.proposer() } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}) },
+      { ...(input.threshold !== undefined ? { threshold: input.threshold } : {}), maxDetections: input.max_detections, prototypes: (name) => prototypeQuery(store, name, enc.modelVersion, { withExemplars: true }), exhaustive: input.exhaustive, ...(ctx.proposer ? { proposer: await ctx.proposer() } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}) },
     );
     return { type: 'FeatureCollection', ...res, model_version: enc.modelVersion };
   },
@@ -89,6 +95,7 @@ export const detectInRegionTool: ToolDefinition<typeof detectInRegionInput, type
       return `${i + 1}. ${p.query} ${p.score.toFixed(2)} at ${where} (lat, lon) box ${p.pixel_box.x},${p.pixel_box.y} ${p.pixel_box.width}×${p.pixel_box.height} in ${p.image_id} ${p.acquired_at?.slice(0, 10) ?? ''} ${p.sensor ?? ''} [${p.detection_id}]`;
     });
     const more = out.features.length > 20 ? `\n… ${out.features.length - 20} more in the structured result.` : '';
-    return `Counts (${out.model_version}, ${(out.pixels / 1e6).toFixed(1)} Mpx in ${out.images.length} image(s)): ${counts || 'none'}\n${lines.join('\n')}${more}`;
+    const how = out.searched.mode === 'gated' ? `, searched ${(out.searched.coverage * 100).toFixed(0)} % where stored tiles match (exhaustive: true searches all)` : '';
+    return `Counts (${out.model_version}, ${(out.pixels / 1e6).toFixed(1)} Mpx in ${out.images.length} image(s)${how}): ${counts || 'none'}\n${lines.join('\n')}${more}`;
   },
 };

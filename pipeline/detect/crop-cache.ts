@@ -35,3 +35,8 @@ export async function encodeCropsCached(enc: ClipEncoder, crops: RgbImage[], sig
   }
   return out;
 }
+
+/** Forgets every cached crop embedding (for benchmarks comparing two runs over the same pixels). */
+export function clearCropCache(): void {
+  cache.clear();
+}

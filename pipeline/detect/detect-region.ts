@@ -9,6 +9,7 @@ import type { BBox, Georef, GeoJsonPolygon, PixelWindow } from '../raster/georef
 import type { Stretch } from '../raster/stretch.js';
 import { detectWithHead } from './detect-head.js';
 import { detectInWindow, nms, type DetectWindowOptions } from './detect-window.js';
+import { tileGate, type GateOptions } from './tile-gate.js';
 import { isPrototypeQuery, prepareQueries, type DetectQuery } from './scorer.js';
 
 /** Where to look: an image (whole, or a pixel window), or a WGS84 area over every intersecting image. */
@@ -66,6 +67,21 @@ export interface DetectRegionOptions extends Pick<DetectWindowOptions, 'signal' 
    * of detection, so the caller (the tool) passes this in and detect never imports them.
    */
   prototypes?: (name: string) => Promise<DetectQuery>;
+  /**
+   * Search every pixel. Default: text and prototype queries without a window head look only
+   * where the image's stored tiles may hold them (tile-gate.ts), plus a random sample of the rest.
+   */
+  exhaustive?: boolean;
+  gate?: GateOptions;
+}
+
+/** How much of the region a call searched. */
+export interface SearchedArea {
+  /** `gated`: only where stored tiles match (some images may have none stored and were searched in full). */
+  mode: 'gated' | 'exhaustive';
+  /** Share of the region's pixels searched with proposals. */
+  coverage: number;
+  tiles: { total: number; kept: number; sampled: number };
 }
 
 /**
@@ -79,7 +95,7 @@ export async function detectInRegion(
   region: RegionSpec,
   queries: { text?: string; prototype?: string }[],
   opts: DetectRegionOptions,
-): Promise<{ features: DetectionFeature[]; counts: Record<string, number>; images: string[]; pixels: number }> {
+): Promise<{ features: DetectionFeature[]; counts: Record<string, number>; images: string[]; pixels: number; searched: SearchedArea }> {
   if (!queries.length) throw new GeoscoutError('INVALID_INPUT', 'Give at least one query: {"text": "aircraft"} or {"prototype": "<name>"}.');
   const dq: DetectQuery[] = [];
   for (const q of queries) {
@@ -102,11 +118,19 @@ export async function detectInRegion(
   const features: DetectionFeature[] = [];
   const rows: DetectionRow[] = [];
   let done = 0;
+  const searched: SearchedArea = { mode: opts.exhaustive ? 'exhaustive' : 'gated', coverage: 0, tiles: { total: 0, kept: 0, sampled: 0 } };
+  // Text queries have a calibrated tile threshold; a prototype's tile scores do not yet (its
+  // vector is made of crops, not tiles), so a call with one searches every pixel.
+  const gateVectors = scored.some(isPrototypeQuery) ? [] : scored.map((q) => q.queryVector);
   for (const { rec, window, inside } of targets) {
     throwIfAborted(opts.signal);
+    const gate = opts.exhaustive || !gateVectors.length ? null : await tileGate(store, enc, rec.image_id, window, gateVectors, opts.gate);
+    if (gate) for (const k of ['total', 'kept', 'sampled'] as const) searched.tiles[k] += gate.tiles[k];
+    searched.coverage += (gate ? gate.coverage : 1) * window.width * window.height;
     const raster = await openCatalogImage(rec, opts.signal);
     try {
       const dets = !scored.length ? [] : await detectInWindow(raster, rec.gsd_m, window, scored, enc, {
+        ...(gate ? { areas: gate.areas } : {}),
         stretch: rec.stretch as Stretch,
         threshold: opts.threshold ?? TEXT_DEFAULT_THRESHOLD,
         maxRegionPixels: max,
@@ -137,7 +161,9 @@ export async function detectInRegion(
   await upsertDetections(store, rows.filter((r) => ids.has(r.detection_id)));
   const counts: Record<string, number> = Object.fromEntries(prepared.map((q) => [q.label, 0]));
   for (const f of kept) counts[f.properties.query] = (counts[f.properties.query] ?? 0) + 1;
-  return { features: kept, counts, images: targets.map((t) => t.rec.image_id), pixels };
+  searched.coverage = pixels ? Math.round((searched.coverage / pixels) * 1000) / 1000 : 0;
+  if (!searched.tiles.total) searched.mode = 'exhaustive';
+  return { features: kept, counts, images: targets.map((t) => t.rec.image_id), pixels, searched };
 }
 
 interface Target {

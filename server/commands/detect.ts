@@ -16,11 +16,12 @@ export function detectCommand(): Command {
     .option('--bbox <minLon,minLat,maxLon,maxLat>', 'WGS84 area')
     .option('--threshold <t>', `minimum score 0–1 (default ${DEFAULT_THRESHOLD} for text, the calibrated chance a box is right; ${PROTOTYPE_DEFAULT_THRESHOLD} for prototypes)`, (v) => parseNumberList(v, 1, '--threshold')[0])
     .option('--max <n>', 'maximum detections', (v) => parseNumberList(v, 1, '--max')[0], 200)
+    .option('--exhaustive', 'search every pixel (default: text queries look only where the stored tiles match, plus a random sample)')
     .option('--model <model>', 'model id or id@version')
     .option('--geojson <file>', 'write the FeatureCollection to a file')
     .option('--json', 'print the structured result')
     .action(
-      action(async (ctx, imageId: string | undefined, o: { query?: string[]; prototype?: string[]; window?: string; bbox?: string; threshold?: number; max: number; model?: string; geojson?: string; json?: boolean }) => {
+      action(async (ctx, imageId: string | undefined, o: { query?: string[]; prototype?: string[]; window?: string; bbox?: string; threshold?: number; max: number; exhaustive?: boolean; model?: string; geojson?: string; json?: boolean }) => {
         const win = o.window ? parseNumberList(o.window, 4, '--window') : null;
         const input = detectInRegionInput.parse({
           ...(imageId ? { image_id: imageId } : {}),
@@ -29,6 +30,7 @@ export function detectCommand(): Command {
           queries: [...(o.query ?? []).map((text) => ({ text })), ...(o.prototype ?? []).map((prototype) => ({ prototype }))],
           ...(o.threshold !== undefined ? { threshold: o.threshold } : {}),
           max_detections: o.max,
+          exhaustive: o.exhaustive ?? false,
           ...(o.model ? { model: o.model } : {}),
         });
         const tctx = createToolContext(ctx.config, ctx.store, ctx.signal);

@@ -35,7 +35,14 @@ export interface MapTileOptions {
   concurrency?: number;
 }
 
-interface OpenScene { raster: Raster; georef: Georef; stretch: Stretch }
+interface OpenScene {
+  raster: Raster;
+  georef: Georef;
+  stretch: Stretch;
+  /** Renders using it now: an evicted scene closes when the last one ends. */
+  users: number;
+  evicted: boolean;
+}
 
 let blankPng: Promise<Buffer> | null = null;
 /** A fully transparent tile, rendered once. */
@@ -72,9 +79,15 @@ export class MapTileRenderer {
     if (hit) return { png: hit, empty: false };
     return this.limit(async () => {
       throwIfAborted(signal);
-      const tile = await this.draw(await this.scene(imageId), z, x, y, signal);
-      if (!tile.empty) this.pngs.set(key, tile.png);
-      return tile;
+      const scene = await this.scene(imageId);
+      scene.users++;
+      try {
+        const tile = await this.draw(scene, z, x, y, signal);
+        if (!tile.empty) this.pngs.set(key, tile.png);
+        return tile;
+      } finally {
+        if (--scene.users === 0 && scene.evicted) await scene.raster.close();
+      }
     });
   }
 
@@ -101,7 +114,7 @@ export class MapTileRenderer {
     for (const [k, v] of this.open) {
       if (this.open.size <= this.maxOpen) break;
       this.open.delete(k);
-      void v.then((s) => s.raster.close(), () => undefined);
+      void v.then((s) => { s.evicted = true; return s.users === 0 ? s.raster.close() : undefined; }, () => undefined);
     }
     return p;
   }
@@ -113,7 +126,7 @@ export class MapTileRenderer {
       await raster.close();
       throw new GeoscoutError('UNSUPPORTED', `${imageId} has no georeferencing (pixel-only), so it has no place on the map: add a .aux.xml/.wld sidecar or STAC proj:epsg and run \`geoscout images add\` again.`);
     }
-    return { raster, georef: raster.georef, stretch: rec.stretch as Stretch };
+    return { raster, georef: raster.georef, stretch: rec.stretch as Stretch, users: 0, evicted: false };
   }
 
   private async draw(s: OpenScene, z: number, x: number, y: number, signal?: AbortSignal): Promise<MapTile> {

@@ -4,10 +4,12 @@ import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scriptedOpenAI, type ScriptedServer } from '../../agent/testing/scripted-llm.js';
+import { openCatalogImage } from '../../pipeline/catalog/open-image.js';
 import { createToolContext } from '../../tools/context.js';
 import { makeSceneFixture, type SceneFixture } from '../../tools/testing/scene-fixture.js';
 import { createHttpApp, listen } from '../mcp/http-app.js';
 import { CHROMIUM, countColour, launchChromium, regionStats } from './testing/browser.js';
+import { lonLatToTile, tileToLonLat } from './web-mercator.js';
 
 // The web app in real headless Chromium (Debian's, started here) against a real server over an
 // ingested synthetic scene: map tiles, a text search, detections with confirm, and a scripted
@@ -189,6 +191,57 @@ describe('web app without a browser', () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       await bare.close();
+    }
+  });
+
+  it('puts the scene\'s edge where its georeferencing says: tile alpha matches the footprint pixel by pixel', async () => {
+    const raster = await openCatalogImage(fx.image);
+    try {
+      const g = raster.georef!;
+      // The tile holding the scene's top-left corner, at ~1 tile pixel per image pixel.
+      const [lon, lat] = g.pixelToLonLat(0, 0);
+      const z = 18;
+      const t = lonLatToTile(lon, lat, z);
+      const res = await fetch(`${base}/map/tiles/${fx.image.image_id}/${z}/${t.x}/${t.y}.png`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      const { data } = await sharp(Buffer.from(await res.arrayBuffer())).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+      let agree = 0, inside = 0;
+      for (let j = 0; j < 256; j++) {
+        for (let i = 0; i < 256; i++) {
+          const [plon, plat] = tileToLonLat(t.x + (i + 0.5) / 256, t.y + (j + 0.5) / 256, z);
+          const [px, py] = g.lonLatToPixel(plon, plat);
+          const want = px >= 0 && py >= 0 && px < fx.image.width && py < fx.image.height;
+          if (want) inside++;
+          if (want === (data[(j * 256 + i) * 4 + 3]! > 0)) agree++;
+        }
+      }
+      // Both sides of the edge are in this tile (the fixture's corner falls well inside it).
+      expect(inside).toBeGreaterThan(200);
+      expect(inside).toBeLessThan(256 * 256 - 200);
+      expect(agree / (256 * 256)).toBeGreaterThan(0.995);
+    } finally {
+      await raster.close();
+    }
+  });
+
+  it('turns a box drawn on the map into the pixel window of the scene under it (an example chip)', async () => {
+    const raster = await openCatalogImage(fx.image);
+    try {
+      const o = fx.scene.objects[0]!;
+      const [bx, by, bw, bh] = o.bbox;
+      const a = raster.georef!.pixelToLonLat(bx, by), b = raster.georef!.pixelToLonLat(bx + bw, by + bh);
+      const post = (bbox: number[]) => fetch(`${base}/api/map/window`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ bbox }) });
+      const win = (await (await post([Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[0], b[0]), Math.max(a[1], b[1])])).json()) as { image_id: string; x: number; y: number; width: number; height: number };
+      expect(win.image_id).toBe(fx.image.image_id);
+      // The scene is slightly rotated against north, so the lon/lat box's window is a little larger than the object's.
+      expect(Math.abs(win.x - bx)).toBeLessThan(4 + bh * 0.05);
+      expect(Math.abs(win.y - by)).toBeLessThan(4 + bw * 0.05);
+      expect(win.width).toBeGreaterThanOrEqual(Math.floor(bw));
+      expect(win.width).toBeLessThan(bw * 1.2 + 8);
+      const off = await post([fx.image.max_lon! + 1, 0, fx.image.max_lon! + 1.001, 0.001]);
+      expect(off.status).toBe(404);
+      expect((await post([2, 0, 1, 1])).status).toBe(400);
+    } finally {
+      await raster.close();
     }
   });
 

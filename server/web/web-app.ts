@@ -1,12 +1,14 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
-import { toGeoscoutError } from '../../core/errors.js';
+import { z } from 'zod';
+import { GeoscoutError, toGeoscoutError } from '../../core/errors.js';
 import { JobRunner } from '../../pipeline/jobs/runner.js';
 import type { ToolContext } from '../../tools/tool.js';
 import { sendError } from '../rest/rest-router.js';
 import { chatRouter, type McpSelf } from './chat-route.js';
 import { MapTileRenderer, type MapTileOptions } from './map-tiles.js';
+import { windowUnderBox } from './map-window.js';
 
 const PUBLIC_DIR = path.join(import.meta.dirname, 'public');
 const MAPLIBRE_DIR = path.join(path.dirname(createRequire(import.meta.url).resolve('maplibre-gl/package.json')), 'dist');
@@ -30,7 +32,7 @@ export interface WebOptions {
 export interface WebApp {
   /** index.html, the app's scripts and styles, MapLibre GL JS: no secrets, served without a token. */
   assets: Router;
-  /** Map tiles, the chat stream and the jobs list; mount after bearer auth. */
+  /** Map tiles, map box → pixel window, the chat stream and the jobs list; mount after bearer auth. */
   api: Router;
   close(): Promise<void>;
 }
@@ -54,6 +56,15 @@ export function createWebApp(opts: WebOptions): WebApp {
       res.set('Content-Type', 'image/png').set('Cache-Control', 'private, max-age=3600');
       if (t.note) res.set('X-Geoscout-Note', t.note);
       res.send(t.png);
+    } catch (err) {
+      sendError(res, toGeoscoutError(err));
+    }
+  });
+  api.post('/api/map/window', async (req, res) => {
+    try {
+      const bbox = z.tuple([z.number(), z.number(), z.number(), z.number()]).safeParse(req.body?.bbox);
+      if (!bbox.success) throw new GeoscoutError('INVALID_INPUT', 'Send {"bbox": [minLon, minLat, maxLon, maxLat]}.');
+      res.json(await windowUnderBox(await opts.context.store(), bbox.data));
     } catch (err) {
       sendError(res, toGeoscoutError(err));
     }

@@ -83,9 +83,11 @@ export function initDetect(map) {
     const thr = document.getElementById('detect-threshold').value;
     status('detecting…');
     try {
-      const out = await callTool('detect_in_region', { queries, bbox: region ?? viewBox(map), ...(thr ? { threshold: Number(thr) } : {}) });
+      const exhaustive = document.getElementById('detect-exhaustive').checked;
+      const out = await callTool('detect_in_region', { queries, bbox: region ?? viewBox(map), exhaustive, ...(thr ? { threshold: Number(thr) } : {}) });
       feats = out.features.map((f) => ({ ...f, properties: { ...f.properties, status: 'new', ...(proto && f.properties.query === proto ? { prototype: proto } : {}) } }));
-      status(`${feats.length} detections in ${out.images.length} image(s): ${Object.entries(out.counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      const searched = out.searched.mode === 'gated' ? ` (searched ${Math.round(out.searched.coverage * 100)} % of the region, where stored tiles match)` : '';
+      status(`${feats.length} detections in ${out.images.length} image(s): ${Object.entries(out.counts).map(([k, v]) => `${k} ${v}`).join(', ')}${searched}`);
     } catch (err) {
       return status(err.message, true);
     }

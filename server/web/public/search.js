@@ -1,7 +1,7 @@
 // Search panel: search_tiles by text and/or an example chip; hits as a chip grid and as
 // tile footprints on the map; a chip click flies there.
-import { callTool, status } from './api.js';
-import { boxOf, fitBox, setOverlay, viewBox } from './map.js';
+import { callTool, fetchJson, status } from './api.js';
+import { boxOf, drawBox, fitBox, setOverlay, viewBox } from './map.js';
 
 /** Fills a chip's picture lazily (one get_tile_image call per hit). */
 async function chipImage(img, tileId) {
@@ -25,6 +25,22 @@ export function initSearch(map) {
   const form = document.getElementById('search-form');
   const results = document.getElementById('search-results');
   let hits = [];
+  // An example drawn on the map: the pixel window of the scene under it.
+  let drawn = null;
+  document.getElementById('search-draw').addEventListener('click', async () => {
+    status('drag a box around an example (Esc cancels)');
+    const box = await drawBox(map);
+    setOverlay(map, 'region', []);
+    if (!box) return status('');
+    try {
+      drawn = await fetchJson('/api/map/window', { method: 'POST', body: JSON.stringify({ bbox: box }) });
+      document.getElementById('search-example').textContent = `example: ${drawn.width}×${drawn.height} px of ${drawn.image_id}`;
+      status('');
+    } catch (err) {
+      drawn = null;
+      status(err.message, true);
+    }
+  });
   const select = (i) => {
     setOverlay(map, 'hits', hits.filter((h) => h.footprint).map((h, j) => ({ type: 'Feature', geometry: h.footprint, properties: { tile_id: h.tile_id, selected: j === i } })));
     for (const [j, el] of [...results.children].entries()) el.setAttribute('aria-pressed', String(j === i));
@@ -34,9 +50,10 @@ export function initSearch(map) {
     e.preventDefault();
     const text = document.getElementById('search-text').value.trim();
     const file = document.getElementById('search-file').files[0];
-    if (!text && !file) return status('Type what to look for, or choose an example chip.', true);
+    if (!text && !file && !drawn) return status('Type what to look for, choose an example chip or draw one on the map.', true);
     const input = { limit: 24, ...(text ? { text } : {}) };
-    if (file) input.images = [{ base64: await fileBase64(file) }];
+    const images = [...(file ? [{ base64: await fileBase64(file) }] : []), ...(drawn ? [drawn] : [])];
+    if (images.length) input.images = images;
     if (document.getElementById('search-in-view').checked) input.bbox = viewBox(map);
     status('searching…');
     try {
