@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from './config.js';
+import { ENV_KEYS, loadConfig } from './config.js';
 import { assertAllowedPath, expandPaths } from './paths.js';
 import { makeTempDir } from './testing/temp-dir.js';
 
@@ -24,6 +25,16 @@ describe('configuration', () => {
       allowedRoots: [path.join(tmp.dir, 'conf', 'imagery')],
       raster: { reader: 'sharp', maxWindowPixels: 8192 * 8192 },
     });
+  });
+
+  it('reads detection and document settings from the environment as numbers and names; every variable is in the README table', () => {
+    const cfg = loadConfig({ cwd: tmp.dir, env: { GEOSCOUT_PROPOSALS: 'saliency', GEOSCOUT_DOCS_MAX_MB: '50', GEOSCOUT_DOCS_MAX_PAGES: '300', GEOSCOUT_TEXT_MODEL_DIR: 'models/other' } });
+    expect(cfg.detect.proposals).toBe('saliency');
+    expect(cfg.docs).toEqual({ maxMB: 50, maxPages: 300, textModelDir: path.join(tmp.dir, 'models/other') });
+    expect(() => loadConfig({ cwd: tmp.dir, env: { GEOSCOUT_DOCS_MAX_PAGES: 'many' } })).toThrow(/docs\.maxPages/);
+    const readme = readFileSync(path.join(import.meta.dirname, '..', 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('| env | field |'));
+    for (const name of [...Object.keys(ENV_KEYS), 'GEOSCOUT_CONFIG', 'GEOSCOUT_TOKEN']) expect(table, name).toContain(`\`${name}\``);
   });
 
   it('names the bad field and the file', async () => {

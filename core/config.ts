@@ -46,6 +46,24 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ vectorType: 'float32' }),
+    detect: z
+      .object({
+        /** `objectness`: the shipped proposal model plus saliency blobs; `saliency`: blobs only (model-free, for comparisons). */
+        proposals: z.enum(['objectness', 'saliency']).default('objectness'),
+      })
+      .strict()
+      .default({ proposals: 'objectness' }),
+    docs: z
+      .object({
+        /** Another ONNX sentence model (model.onnx + tokenizer.json, MiniLM's input/output names); default the shipped MiniLM. */
+        textModelDir: z.string().min(1).optional(),
+        /** PDFs larger than this are skipped. */
+        maxMB: z.number().positive().default(200),
+        /** PDFs with more pages are skipped. */
+        maxPages: z.number().int().positive().default(2000),
+      })
+      .strict()
+      .default({ maxMB: 200, maxPages: 2000 }),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     server: z
       .object({
@@ -126,8 +144,8 @@ export const ConfigSchema = z
 /** Validated configuration with paths resolved to absolute form. */
 export type Config = z.infer<typeof ConfigSchema> & { dbUri: string; configFile?: string };
 
-/** Environment variables that override the file; documented in the README. */
-const ENV_KEYS = {
+/** Environment variables that override the file; documented in the README's configuration table. */
+export const ENV_KEYS = {
   GEOSCOUT_DATA_DIR: 'dataDir',
   GEOSCOUT_DB_URI: 'dbUri',
   GEOSCOUT_ALLOWED_ROOTS: 'allowedRoots',
@@ -140,7 +158,14 @@ const ENV_KEYS = {
   GEOSCOUT_LLM_PROVIDER: 'llm.provider',
   GEOSCOUT_LLM_BASE_URL: 'llm.baseUrl',
   GEOSCOUT_LLM_MODEL: 'llm.model',
+  GEOSCOUT_PROPOSALS: 'detect.proposals',
+  GEOSCOUT_TEXT_MODEL_DIR: 'docs.textModelDir',
+  GEOSCOUT_DOCS_MAX_MB: 'docs.maxMB',
+  GEOSCOUT_DOCS_MAX_PAGES: 'docs.maxPages',
 } as const;
+
+/** Variables whose value is a number (the rest are strings; allowedRoots a path list). */
+const NUMERIC_ENV = new Set<string>(['docs.maxMB', 'docs.maxPages']);
 
 /**
  * Loads configuration: defaults ← file (`--config`, `$GEOSCOUT_CONFIG`, or
@@ -176,6 +201,7 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; cwd?:
     dataDir,
     dbUri,
     allowedRoots: parsed.data.allowedRoots.map((r) => path.resolve(base, r)),
+    docs: { ...parsed.data.docs, ...(parsed.data.docs.textModelDir ? { textModelDir: path.resolve(base, parsed.data.docs.textModelDir) } : {}) },
     server: { ...parsed.data.server, ...(parsed.data.server.tokenFile ? { tokenFile: path.resolve(base, parsed.data.server.tokenFile) } : {}) },
     ...(configFile ? { configFile } : {}),
   };
@@ -201,7 +227,8 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
   for (const [name, key] of Object.entries(ENV_KEYS)) {
     const value = env[name];
     if (value === undefined || value === '') continue;
-    const parsed: unknown = key === 'allowedRoots' ? value.split(path.delimiter).filter(Boolean) : value;
+    // A number that does not parse stays a string, so the error names the field.
+    const parsed: unknown = key === 'allowedRoots' ? value.split(path.delimiter).filter(Boolean) : NUMERIC_ENV.has(key) && Number.isFinite(Number(value)) ? Number(value) : value;
     const parts = key.split('.');
     let target = raw;
     for (const part of parts.slice(0, -1)) {

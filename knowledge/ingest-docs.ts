@@ -18,9 +18,9 @@ import type { SentenceEncoder } from './sentence-encoder.js';
 
 /** Limits and options of a docs ingest. */
 export interface IngestDocsOptions {
-  /** Files larger than this are skipped (default 200 MB, env GEOSCOUT_DOCS_MAX_MB). */
+  /** Files larger than this are skipped (default 200 MB; config docs.maxMB). */
   maxBytes?: number;
-  /** Documents with more pages are skipped (default 2000, env GEOSCOUT_DOCS_MAX_PAGES). */
+  /** Documents with more pages are skipped (default 2000; config docs.maxPages). */
   maxPages?: number;
   /** OpenAI-compatible vision endpoint for figure descriptions (default: from env; off when unset). */
   vision?: VisionConfig | null;
@@ -51,8 +51,8 @@ export interface DocEngines {
  * the batch goes on. The FTS index is rebuilt once at the end.
  */
 export async function ingestDocuments(store: Store, files: string[], eng: DocEngines, opts: IngestDocsOptions = {}): Promise<IngestDocsReport> {
-  const maxBytes = opts.maxBytes ?? Number(process.env.GEOSCOUT_DOCS_MAX_MB ?? 200) * 1e6;
-  const maxPages = opts.maxPages ?? Number(process.env.GEOSCOUT_DOCS_MAX_PAGES ?? 2000);
+  const maxBytes = opts.maxBytes ?? 200e6;
+  const maxPages = opts.maxPages ?? 2000;
   const vision = opts.vision === undefined ? visionConfigFromEnv() : opts.vision;
   const t = await openDocTables(store, eng.text.dim, eng.image.manifest.id, eng.image.dim);
   const report: IngestDocsReport = { added: [], unchanged: [], skipped: [], totals: { pages: 0, figures: 0, parse_ms: 0, ocr_figures: 0, embed_ms: 0 } };
@@ -151,9 +151,9 @@ async function writeDocument(t: DocTables, docId: string, file: string, d: Parse
 }
 
 /** Opens the engines a docs ingest needs (sentence model, tile encoder, OCR). */
-export async function openDocEngines(image: ClipEncoder): Promise<DocEngines> {
+export async function openDocEngines(image: ClipEncoder, textModelDir?: string): Promise<DocEngines> {
   const { SentenceEncoder } = await import('./sentence-encoder.js');
-  return { text: await SentenceEncoder.open(), image, ocr: new OcrEngine() };
+  return { text: await (textModelDir ? SentenceEncoder.open(textModelDir) : SentenceEncoder.open()), image, ocr: new OcrEngine() };
 }
 
 export { GeoscoutError };

@@ -30,12 +30,12 @@ export class SentenceEncoder {
   }
 
   /** Opens the model directory (default: the shipped MiniLM). */
-  static async open(dir = process.env.GEOSCOUT_TEXT_MODEL_DIR || DEFAULT_TEXT_MODEL_DIR, opts: { threads?: number; maxTokens?: number } = {}): Promise<SentenceEncoder> {
+  static async open(dir = DEFAULT_TEXT_MODEL_DIR, opts: { threads?: number; maxTokens?: number } = {}): Promise<SentenceEncoder> {
     let json: object;
     try {
       json = JSON.parse(await readFile(path.join(dir, 'tokenizer.json'), 'utf8')) as object;
     } catch (cause) {
-      throw new GeoscoutError('NOT_FOUND', `No sentence model in ${dir} (tokenizer.json missing): set GEOSCOUT_TEXT_MODEL_DIR to a directory with model.onnx and tokenizer.json.`, { cause });
+      throw new GeoscoutError('NOT_FOUND', `No sentence model in ${dir} (tokenizer.json missing): set docs.textModelDir (GEOSCOUT_TEXT_MODEL_DIR) to a directory with model.onnx and tokenizer.json.`, { cause });
     }
     const session = await ort.InferenceSession.create(path.join(dir, 'model.onnx'), {
       intraOpNumThreads: opts.threads ?? 2,
@@ -100,7 +100,7 @@ const shared = new Map<string, Promise<SentenceEncoder>>();
  * One encoder per model directory for the whole process (tools run many queries; a
  * session costs ~100 ms to open). `closeSharedSentenceEncoders()` releases them.
  */
-export function sharedSentenceEncoder(dir = process.env.GEOSCOUT_TEXT_MODEL_DIR || DEFAULT_TEXT_MODEL_DIR): Promise<SentenceEncoder> {
+export function sharedSentenceEncoder(dir: string = DEFAULT_TEXT_MODEL_DIR): Promise<SentenceEncoder> {
   let e = shared.get(dir);
   if (!e) {
     e = SentenceEncoder.open(dir);

@@ -27,7 +27,7 @@ export function createToolContext(config: Config, store: () => Promise<Store>, s
       return e;
     },
     proposer() {
-      proposer ??= openProposer(undefined, ModelRegistry.encoderOptions(config.models)).then((p) => cachingProposer(p));
+      proposer ??= openProposer(undefined, { ...ModelRegistry.encoderOptions(config.models), kind: config.detect.proposals }).then((p) => cachingProposer(p));
       return proposer;
     },
     async close() {

@@ -97,7 +97,7 @@ export const getDocumentContextTool: ToolDefinition<typeof getDocumentContextInp
     if (!input.query && !image && !input.prototype && !input.detection_id) {
       throw new GeoscoutError('INVALID_INPUT', 'Give a query text, an example image (image_path, image_base64, image_id + window, tile_id), a prototype or a detection_id.');
     }
-    const out = await documentContext(await ctx.store(), await ctx.encoder(), await sharedSentenceEncoder(), {
+    const out = await documentContext(await ctx.store(), await ctx.encoder(), await sharedSentenceEncoder(ctx.config.docs.textModelDir), {
       ...(input.query ? { text: input.query } : {}),
       ...(image ? { image } : {}),
       ...(input.prototype ? { prototype: input.prototype } : {}),

@@ -62,10 +62,10 @@ export function objectnessProposer(model: ObjectnessModel): Proposer {
 
 /**
  * The proposer to use: the shipped (or `dir`) objectness model when present, else saliency.
- * `GEOSCOUT_PROPOSALS=saliency` forces the model-free path (for comparisons).
+ * `kind: 'saliency'` (config `detect.proposals`, `GEOSCOUT_PROPOSALS`) forces the model-free path.
  */
-export async function openProposer(dir: string = DEFAULT_OBJECTNESS_DIR, opts: EncoderOptions = {}): Promise<Proposer> {
-  if (process.env.GEOSCOUT_PROPOSALS === 'saliency' || !existsSync(path.join(dir, 'objectness.json'))) return saliencyProposer;
+export async function openProposer(dir: string = DEFAULT_OBJECTNESS_DIR, opts: EncoderOptions & { kind?: 'objectness' | 'saliency' } = {}): Promise<Proposer> {
+  if (opts.kind === 'saliency' || !existsSync(path.join(dir, 'objectness.json'))) return saliencyProposer;
   return objectnessProposer(await ObjectnessModel.open(dir, opts));
 }
 

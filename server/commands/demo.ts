@@ -102,7 +102,7 @@ async function indexDocuments(ctx: CliContext, dir: string): Promise<void> {
   const tctx = createToolContext(ctx.config, ctx.store, ctx.signal);
   const ocr = new OcrEngine();
   try {
-    const rep = await ingestDocuments(await ctx.store(), files, { text: await sharedSentenceEncoder(), image: await tctx.encoder(), ocr }, { signal: ctx.signal });
+    const rep = await ingestDocuments(await ctx.store(), files, { text: await sharedSentenceEncoder(ctx.config.docs.textModelDir), image: await tctx.encoder(), ocr }, { signal: ctx.signal, maxPages: ctx.config.docs.maxPages, maxBytes: ctx.config.docs.maxMB * 1e6 });
     process.stdout.write(`documents ${rep.added.length} indexed, ${rep.unchanged.length} unchanged, ${rep.skipped.length} skipped (${rep.totals.pages} pages, ${rep.totals.figures} figures)\n`);
   } finally {
     await ocr.close();

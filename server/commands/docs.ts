@@ -11,7 +11,7 @@ async function withEngines<T>(ctx: CliContext, fn: (t: Awaited<ReturnType<typeof
   const tctx = createToolContext(ctx.config, ctx.store, ctx.signal);
   try {
     const enc = await tctx.encoder();
-    const text = await sharedSentenceEncoder();
+    const text = await sharedSentenceEncoder(ctx.config.docs.textModelDir);
     return await fn(await openDocTables(await ctx.store(), text.dim, enc.manifest.id, enc.dim), tctx);
   } finally {
     await closeSharedSentenceEncoders();
@@ -35,8 +35,8 @@ export function docsCommand(): Command {
       const ocr = new OcrEngine();
       const bar = progressBar('docs', 'files');
       try {
-        const report = await withEngines(ctx, async (_t, tctx) => ingestDocuments(await ctx.store(), files, { text: await sharedSentenceEncoder(), image: await tctx.encoder(), ocr }, {
-          ...(o.maxPages ? { maxPages: o.maxPages } : {}), signal: ctx.signal, onProgress: (d, n) => bar.update(d, n),
+        const report = await withEngines(ctx, async (_t, tctx) => ingestDocuments(await ctx.store(), files, { text: await sharedSentenceEncoder(ctx.config.docs.textModelDir), image: await tctx.encoder(), ocr }, {
+          maxPages: o.maxPages ?? ctx.config.docs.maxPages, maxBytes: ctx.config.docs.maxMB * 1e6, signal: ctx.signal, onProgress: (d, n) => bar.update(d, n),
         }));
         bar.stop();
         if (o.json) return printJson(report);
