@@ -68,8 +68,9 @@ export interface DetectRegionOptions extends Pick<DetectWindowOptions, 'signal' 
    */
   prototypes?: (name: string) => Promise<DetectQuery>;
   /**
-   * Search every pixel. Default: text and prototype queries without a window head look only
-   * where the image's stored tiles may hold them (tile-gate.ts), plus a random sample of the rest.
+   * Search every pixel. Default: text queries look only where the image's stored tiles may
+   * hold them (tile-gate.ts), plus a random sample of the rest; a call with a prototype query,
+   * and an image never ingested, are searched in full.
    */
   exhaustive?: boolean;
   gate?: GateOptions;

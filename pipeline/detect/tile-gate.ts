@@ -9,19 +9,18 @@ import type { PixelWindow } from '../raster/georef.js';
  * Tile–text cosine above which a stored tile may hold the query, per shipped model,
  * calibrated on tuning scenes 43001–43004 (not the benchmark's held-out 41001–41012): at
  * 0.45 a tile holding each of the 26 ships and 46 aircraft, and 99.5 % of the 919 vehicles,
- * passes for its class's query, while 33 / 37 / 24 % of all tiles do. A model without a value here uses {@link TOP_SHARE}.
+ * passes for its class's query, while 33 / 37 / 24 % of all tiles do. A model without a value
+ * here (an imported CLIP: its cosines live on another scale) is not gated: a fixed share of
+ * the tiles would drop objects in dense scenes.
  */
 export const CALIBRATED_TILE_THRESHOLD: Record<string, number> = { 'geoscout-mini': 0.45 };
-
-/** Without a calibrated threshold, the best-scoring share of the region's tiles is kept. */
-export const TOP_SHARE = 0.35;
 
 /** Share of the other level-0 tiles kept at random (the recall guard: misses stay visible). */
 export const DEFAULT_SAMPLE = 0.03;
 
 /** Options of {@link tileGate}. */
 export interface GateOptions {
-  /** Minimum tile–query cosine (default: the model's calibrated value, else the top {@link TOP_SHARE}). */
+  /** Minimum tile–query cosine (default: the model's calibrated value; none, no gate). */
   threshold?: number;
   /** Share of the remaining level-0 tiles kept at random (default {@link DEFAULT_SAMPLE}). */
   sample?: number;
@@ -42,17 +41,17 @@ interface TileRow { level: number; x: number; y: number; size: number; vector: u
 /**
  * Ranks the tiles stored for an image's window against the queries (a tile's score is its
  * best cosine over the query vectors) and keeps those that may hold one, so detection reads,
- * proposes and encodes only there. Null when the image has no stored tiles for this model
- * (never ingested): the caller then searches every pixel.
+ * proposes and encodes only there. Null, and the caller searches every pixel, when the image
+ * has no stored tiles for this model (never ingested) or the model has no calibrated threshold.
  */
 export async function tileGate(store: Store, enc: ClipEncoder, imageId: string, win: PixelWindow, vectors: Float32Array[], opts: GateOptions = {}): Promise<GateResult | null> {
-  if (!vectors.length || !(await store.tableNames()).includes(tilesTableName(enc.manifest.id))) return null;
+  const threshold = opts.threshold ?? CALIBRATED_TILE_THRESHOLD[enc.manifest.id];
+  if (threshold === undefined || !vectors.length || !(await store.tableNames()).includes(tilesTableName(enc.manifest.id))) return null;
   const { table } = await openTilesTable(store, enc.manifest);
   const where = `image_id = ${sqlString(imageId)} AND model_version = ${sqlString(enc.modelVersion)} AND x < ${win.x + win.width} AND y < ${win.y + win.height} AND x + size > ${win.x} AND y + size > ${win.y}`;
   const rows = (await table.query().where(where).select(['level', 'x', 'y', 'size', 'vector']).toArray()) as TileRow[];
   if (!rows.length) return null;
   const scores = rows.map((r) => bestCosine(vectorValues(r.vector)!, vectors));
-  const threshold = opts.threshold ?? CALIBRATED_TILE_THRESHOLD[enc.manifest.id] ?? quantileFromTop(scores, TOP_SHARE);
   const sample = opts.sample ?? DEFAULT_SAMPLE;
   const areas: PixelWindow[] = [];
   let kept = 0, sampled = 0;
@@ -75,11 +74,6 @@ function bestCosine(v: ArrayLike<number>, qs: Float32Array[]): number {
     if (s > best) best = s;
   }
   return best;
-}
-
-function quantileFromTop(xs: number[], share: number): number {
-  const s = [...xs].sort((a, b) => b - a);
-  return s[Math.min(s.length - 1, Math.max(0, Math.floor(share * s.length) - 1))]!;
 }
 
 /** A deterministic draw per tile, so the same call samples the same tiles (idempotent detections). */
