@@ -1,17 +1,10 @@
 import { GeoscoutError } from '../../core/errors.js';
 import { sqlString, type Store } from '../index/store.js';
-import type { BBox } from '../raster/georef.js';
+import { filterWhere, type GeoTimeFilter } from '../index/where.js';
 import type { ImageRecord } from './catalog.js';
 
 /** Filters for listing images; all optional, combined with AND. */
-export interface ImageFilter {
-  /** WGS84 [minLon, minLat, maxLon, maxLat]: images whose bounding box intersects it. */
-  bbox?: BBox;
-  /** Acquired at or after / at or before (images without a time are excluded when set). */
-  from?: Date;
-  to?: Date;
-  sensors?: string[];
-  imageIds?: string[];
+export interface ImageFilter extends GeoTimeFilter {
   /** Include rows whose file changed since they were added. */
   includeStale?: boolean;
   limit?: number;
@@ -59,22 +52,9 @@ export async function listImages(store: Store, filter: ImageFilter = {}): Promis
   return filter.limit ? rows.slice(0, filter.limit) : rows;
 }
 
-/** Builds the SQL prefilter; exported for tests of tricky values (quotes in sensor names). */
+/** The images table's where clause: live rows (unless stale ones are asked for) matching the filter. */
 export function whereClause(f: ImageFilter): string {
-  const parts: string[] = [];
-  if (!f.includeStale) parts.push(`status != 'stale'`);
-  if (f.bbox) {
-    const [w, s, e, n] = f.bbox;
-    if (![w, s, e, n].every(Number.isFinite) || w > e || s > n) {
-      throw new GeoscoutError('INVALID_INPUT', `bbox ${JSON.stringify(f.bbox)} must be minLon,minLat,maxLon,maxLat with min ≤ max.`);
-    }
-    parts.push(`max_lon >= ${w} AND min_lon <= ${e} AND max_lat >= ${s} AND min_lat <= ${n}`);
-  }
-  if (f.from) parts.push(`acquired_at >= timestamp ${sqlString(f.from.toISOString())}`);
-  if (f.to) parts.push(`acquired_at <= timestamp ${sqlString(f.to.toISOString())}`);
-  if (f.sensors?.length) parts.push(`sensor IN (${f.sensors.map(sqlString).join(', ')})`);
-  if (f.imageIds?.length) parts.push(`image_id IN (${f.imageIds.map(sqlString).join(', ')})`);
-  return parts.join(' AND ');
+  return filterWhere(f, f.includeStale ? [] : [`status != 'stale'`]);
 }
 
 function fromRow(r: Record<string, unknown>): ImageRecord {

@@ -3,6 +3,7 @@ import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
 import { getImage, listImages, type ImageRecord } from '../catalog/catalog.js';
 import { openCatalogImage } from '../catalog/open-image.js';
 import type { Store } from '../index/store.js';
+import { validateBbox } from '../index/where.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import { upsertDetections, type DetectionRow } from './detections-table.js';
 import type { BBox, Georef, GeoJsonPolygon, PixelWindow } from '../raster/georef.js';
@@ -193,7 +194,7 @@ async function regionTargets(store: Store, region: RegionSpec): Promise<Target[]
   }
   const ring = poly.coordinates[0]!;
   const bbox: BBox = [Math.min(...ring.map((p) => p[0])), Math.min(...ring.map((p) => p[1])), Math.max(...ring.map((p) => p[0])), Math.max(...ring.map((p) => p[1]))];
-  if (bbox[0] > bbox[2] || bbox[1] > bbox[3] || bbox[1] < -90 || bbox[3] > 90) throw new GeoscoutError('INVALID_INPUT', `Region ${JSON.stringify(bbox)} is not a valid WGS84 area ([minLon, minLat, maxLon, maxLat]).`);
+  validateBbox(bbox);
   const recs = region.imageId ? [await getImage(store, region.imageId)] : await listImages(store, { bbox });
   const out: Target[] = [];
   for (const rec of recs) {

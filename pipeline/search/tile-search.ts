@@ -1,6 +1,7 @@
 import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
 import { sqlString, type Store } from '../index/store.js';
 import { openTilesTable, tilesTableName, vectorValues } from '../index/tiles-table.js';
+import { filterWhere, type GeoTimeFilter } from '../index/where.js';
 import { patchGridsOf } from './patch-grids.js';
 import { SEARCH_TUNING } from '../index/vector-index.js';
 import { getImage, type ImageRecord } from '../catalog/catalog.js';
@@ -12,16 +13,10 @@ import type { Proposer } from '../detect/proposer.js';
 import type { Exemplars } from '../detect/exemplars.js';
 import { refineBox } from '../detect/refine-box.js';
 import type { ClipEncoder } from '../models/encoder.js';
-import type { BBox, GeoJsonPolygon } from '../raster/georef.js';
+import type { GeoJsonPolygon } from '../raster/georef.js';
 
 /** Filters on where, when and what took the tile. */
-export interface TileFilter {
-  bbox?: BBox;
-  from?: Date;
-  to?: Date;
-  sensors?: string[];
-  gsdRange?: [number, number];
-  imageIds?: string[];
+export interface TileFilter extends GeoTimeFilter {
   levels?: number[];
 }
 
@@ -179,29 +174,9 @@ function noVectors(enc: ClipEncoder): GeoscoutError {
   });
 }
 
-/** SQL prefilter; validates the filter and says what to change. */
+/** The where clause of a tile search: the model version, the filter, the pyramid levels. */
 export function whereOf(modelVersion: string, f: TileFilter): string {
-  const parts = [`model_version = ${sqlString(modelVersion)}`];
-  if (f.bbox) {
-    const [w, s, e, n] = f.bbox;
-    if (![w, s, e, n].every(Number.isFinite) || s > n || s < -90 || n > 90) {
-      throw new GeoscoutError('INVALID_INPUT', `bbox ${JSON.stringify(f.bbox)} must be [minLon, minLat, maxLon, maxLat] in degrees with minLat ≤ maxLat.`);
-    }
-    if (w > e) {
-      throw new GeoscoutError('INVALID_INPUT', `bbox ${JSON.stringify(f.bbox)} crosses the antimeridian (minLon > maxLon); split it into [${w}, ${s}, 180, ${n}] and [-180, ${s}, ${e}, ${n}] and search both.`);
-    }
-    parts.push(`max_lon >= ${w} AND min_lon <= ${e} AND max_lat >= ${s} AND min_lat <= ${n}`);
-  }
-  if (f.from && f.to && f.from > f.to) {
-    throw new GeoscoutError('INVALID_INPUT', `from (${f.from.toISOString()}) is after to (${f.to.toISOString()}); swap them.`);
-  }
-  if (f.from) parts.push(`acquired_at >= timestamp ${sqlString(f.from.toISOString())}`);
-  if (f.to) parts.push(`acquired_at <= timestamp ${sqlString(f.to.toISOString())}`);
-  if (f.sensors?.length) parts.push(`sensor IN (${f.sensors.map(sqlString).join(', ')})`);
-  if (f.gsdRange) parts.push(`gsd_m >= ${Number(f.gsdRange[0])} AND gsd_m <= ${Number(f.gsdRange[1])}`);
-  if (f.imageIds?.length) parts.push(`image_id IN (${f.imageIds.map(sqlString).join(', ')})`);
-  if (f.levels?.length) parts.push(`level IN (${f.levels.map((l) => Math.trunc(l)).join(', ')})`);
-  return parts.join(' AND ');
+  return filterWhere(f, [`model_version = ${sqlString(modelVersion)}`, ...(f.levels?.length ? [`level IN (${f.levels.map((l) => Math.trunc(l)).join(', ')})`] : [])]);
 }
 
 function tileRef(r: Record<string, unknown>) {

@@ -2,6 +2,7 @@ import { GeoscoutError } from '../../core/errors.js';
 import type { Store } from '../../pipeline/index/store.js';
 import { listImages } from '../../pipeline/catalog/catalog.js';
 import { openCatalogImage } from '../../pipeline/catalog/open-image.js';
+import { validateBbox } from '../../pipeline/index/where.js';
 import type { BBox, PixelWindow } from '../../pipeline/raster/georef.js';
 
 /**
@@ -10,8 +11,8 @@ import type { BBox, PixelWindow } from '../../pipeline/raster/georef.js';
  * height}). NOT_FOUND when no scene covers the box's centre.
  */
 export async function windowUnderBox(store: Store, bbox: BBox): Promise<{ image_id: string } & PixelWindow> {
+  validateBbox(bbox);
   const [x0, y0, x1, y1] = bbox;
-  if (!(x0 < x1 && y0 < y1) || y0 < -90 || y1 > 90) throw new GeoscoutError('INVALID_INPUT', `Box ${JSON.stringify(bbox)} is not a WGS84 [minLon, minLat, maxLon, maxLat] with min < max.`);
   const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
   const recs = (await listImages(store, { bbox: [cx, cy, cx, cy] })).filter((r) => r.geotransform).sort((a, b) => (a.gsd_m ?? Infinity) - (b.gsd_m ?? Infinity));
   for (const rec of recs) {
