@@ -30,7 +30,7 @@ export interface DetectionFeature {
     query: string;
     score: number;
     image_id: string;
-    pixel_box: { x: number; y: number; width: number; height: number };
+    pixel_box: PixelWindow;
     lon: number | null;
     lat: number | null;
     acquired_at: string | null;

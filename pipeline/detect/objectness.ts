@@ -8,6 +8,7 @@ import { createSession, sessionOptions, type EncoderOptions } from '../models/en
 import { SHIPPED_MODELS_DIR } from '../models/registry.js';
 import type { RgbImage } from '../raster/raster.js';
 import { boxIou, DEFAULT_SIZE_PRIOR, type Proposal, type SizePrior } from './proposals.js';
+import type { PixelWindow } from '../raster/georef.js';
 
 /** Where the shipped objectness model lives. */
 export const DEFAULT_OBJECTNESS_DIR = path.join(SHIPPED_MODELS_DIR, 'geoscout-objectness');
@@ -64,7 +65,7 @@ export interface ObjectnessOptions {
    * boxes are the same up to where the model's tiles fall: on test scenes 88 % of boxes
    * with objectness ≥ 0.3 matched one at IoU ≥ 0.5 (bench:search-quality moved by one hit).
    */
-  core?: { x: number; y: number; width: number; height: number };
+  core?: PixelWindow;
   signal?: AbortSignal;
 }
 

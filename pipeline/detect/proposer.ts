@@ -5,6 +5,7 @@ import type { EncoderOptions } from '../models/encoder.js';
 import type { RgbImage } from '../raster/raster.js';
 import { DEFAULT_OBJECTNESS_DIR, ObjectnessModel } from './objectness.js';
 import { boxIou, proposeObjects, type Proposal } from './proposals.js';
+import type { PixelWindow } from '../raster/georef.js';
 
 /** A proposal with the objectness the fused proposer assigns (1 = surely an object). */
 export interface ScoredProposal extends Proposal {
@@ -16,7 +17,7 @@ export interface ProposeOptions {
   /** Most the model may enlarge the pixels for its finest pass (default 2; 1 skips passes finer than the image). */
   maxUpsample?: number;
   /** Image pixels whose boxes (by centre) the caller keeps; the rest of the chunk is context only. */
-  core?: { x: number; y: number; width: number; height: number };
+  core?: PixelWindow;
 }
 
 /** Class-agnostic proposals for one chunk of an image (see detect-window.ts). */

@@ -1,12 +1,8 @@
+import type { PixelWindow } from '../raster/georef.js';
 import type { RgbImage } from '../raster/raster.js';
 
-/** A box in image pixels. */
-export interface PixelBox {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+/** A box in image pixels: the same shape as a pixel window (one type for both). */
+export type PixelBox = PixelWindow;
 
 /**
  * Tightens a patch-level match to the object inside it. Patch cells are 16 model

@@ -5,6 +5,7 @@ import { cellMaps, CELL, windowFeatures, scoreMap, type CellMaps } from './chann
 import { readCanonical, samplePatch, windowAround } from './patch.js';
 import { seededRandom } from '../../core/random.js';
 import { FEATURE_DIM, fitLogistic, fitMlp, mlpLogit, fitRidge, linear, rocAuc, sigmoid, TARGET_PX, WINDOW_CELLS, type WindowHead } from './window-head.js';
+import type { PixelWindow } from '../raster/georef.js';
 
 /** Located examples needed before a head is fitted. */
 export const MIN_HEAD_EXAMPLES = 5;
@@ -45,7 +46,7 @@ export interface HeadImage {
 /** One located example: an image id and a box in its pixels. */
 export interface LocatedExample {
   image_id: string;
-  box: { x: number; y: number; width: number; height: number };
+  box: PixelWindow;
 }
 
 /**

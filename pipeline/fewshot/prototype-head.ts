@@ -4,11 +4,12 @@ import type { Store } from '../index/store.js';
 import type { Stretch } from '../raster/stretch.js';
 import { fitWindowHead, MIN_HEAD_EXAMPLES, type HeadImage, type LocatedExample } from './fit-head.js';
 import type { WindowHead } from './window-head.js';
+import type { PixelWindow } from '../raster/georef.js';
 
 /** Anything with an optional image id and box (a prototype's stored example). */
 interface MaybeLocated {
   image_id?: string;
-  box?: { x: number; y: number; width: number; height: number };
+  box?: PixelWindow;
 }
 
 /** The examples that name an image box (tiles without a box, files and data URLs do not). */

@@ -12,6 +12,7 @@ import type { ClipEncoder } from '../models/encoder.js';
 import type { StoredExample } from './examples.js';
 import { fitProbe } from './probe.js';
 import { exemplarsOf, fuse } from './prototype-vectors.js';
+import type { PixelWindow } from '../raster/georef.js';
 
 /** Which detector a prototype uses in detect_in_region, and the held-out check that chose it. */
 export interface DetectorChoice {
@@ -90,7 +91,7 @@ export async function chooseDetector(
 }
 
 /** 1 / rank of the best box matching `target` (IoU ≥ 0.5) among boxes not on other known examples; 0 when none matches. */
-export function reciprocalRank(dets: { box: { x: number; y: number; width: number; height: number }; score: number }[], target: { x: number; y: number; width: number; height: number }, known: { x: number; y: number; width: number; height: number }[]): number {
+export function reciprocalRank(dets: { box: PixelWindow; score: number }[], target: PixelWindow, known: PixelWindow[]): number {
   const others = dets.filter((d) => boxIou(d.box, target) < 0.5 && !known.some((k) => boxIou(d.box, k) >= 0.5));
   const hit = dets.filter((d) => boxIou(d.box, target) >= 0.5).sort((a, b) => b.score - a.score)[0];
   if (!hit) return 0;

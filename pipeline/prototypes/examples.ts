@@ -9,10 +9,11 @@ import type { Stretch } from '../raster/stretch.js';
 import type { RgbImage } from '../raster/raster.js';
 import { loadRef } from '../search/query-vector.js';
 import { detectionRows } from '../detect/detections-table.js';
+import type { PixelWindow } from '../raster/georef.js';
 
 /** Where an example comes from. Boxes are in image pixels of the catalogued image. */
 export type ExampleRef =
-  | { tile_id: string; box?: { x: number; y: number; width: number; height: number } }
+  | { tile_id: string; box?: PixelWindow }
   | { image_id: string; x: number; y: number; width: number; height: number }
   | { detection_id: string }
   | { path: string }
@@ -26,7 +27,7 @@ export interface StoredExample {
   detection_id?: string;
   /** File path, or `sha256:<hex>` for base64 images (bytes are not stored). */
   source?: string;
-  box?: { x: number; y: number; width: number; height: number };
+  box?: PixelWindow;
   vector: number[];
 }
 
@@ -75,7 +76,7 @@ export function parseTileId(id: string): { imageId: string; modelVersion: string
   return { imageId: m[1]!, modelVersion: m[2]!, level: Number(m[3]), x: Number(m[4]), y: Number(m[5]), size: Number(m[6]) };
 }
 
-async function readContext(store: Store, imageId: string, box: { x: number; y: number; width: number; height: number }, signal?: AbortSignal): Promise<RgbImage> {
+async function readContext(store: Store, imageId: string, box: PixelWindow, signal?: AbortSignal): Promise<RgbImage> {
   const rec = await getImage(store, imageId);
   if (box.width <= 0 || box.height <= 0 || box.x < 0 || box.y < 0 || box.x + box.width > rec.width || box.y + box.height > rec.height) {
     throw new GeoscoutError('OUT_OF_BOUNDS', `Example box ${box.x},${box.y},${box.width}×${box.height} is outside image ${imageId} (${rec.width}×${rec.height} px).`);

@@ -8,6 +8,7 @@ import type { Store } from '../index/store.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import type { Stretch } from '../raster/stretch.js';
 import type { StoredExample } from './examples.js';
+import type { PixelWindow } from '../raster/georef.js';
 
 /** Examples whose surroundings are searched (the first ones given). */
 const MAX_EXAMPLES = 8;
@@ -62,7 +63,7 @@ export async function surroundingNegatives(store: Store, enc: ClipEncoder, propo
   return out.filter((v) => dot(normalize(Float32Array.from(v)), mean) < typical);
 }
 
-type Box = { x: number; y: number; width: number; height: number };
+type Box = PixelWindow;
 
 function centreInside(a: Box, b: Box): boolean {
   const cx = a.x + a.width / 2, cy = a.y + a.height / 2;

@@ -9,6 +9,7 @@ import type { Store } from '../index/store.js';
 import type { Stretch } from '../raster/stretch.js';
 import { buildTrainingSet } from '../synth/dataset.js';
 import type { Example } from './sources.js';
+import type { PixelWindow } from '../raster/georef.js';
 
 /** Options of {@link buildDatasetManifest}. */
 export interface ManifestOptions {
@@ -108,7 +109,7 @@ export async function buildDatasetManifest(store: Store, dir: string, examples: 
 }
 
 /** The square window around a box, padded for context and kept inside the image. */
-export function paddedWindow(b: { x: number; y: number; width: number; height: number }, W: number, H: number, pad = 1.4, min = 48) {
+export function paddedWindow(b: PixelWindow, W: number, H: number, pad = 1.4, min = 48) {
   const side = Math.min(Math.max(W, 1), Math.max(H, 1), Math.max(min, Math.round(Math.max(b.width, b.height) * pad)));
   const cx = b.x + b.width / 2, cy = b.y + b.height / 2;
   const x = Math.min(Math.max(0, Math.round(cx - side / 2)), W - side), y = Math.min(Math.max(0, Math.round(cy - side / 2)), H - side);

@@ -8,6 +8,7 @@ import type { Store } from '../index/store.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import type { Stretch } from '../raster/stretch.js';
 import { forEachImage, type TileHit } from './tile-search.js';
+import type { PixelWindow } from '../raster/georef.js';
 
 /** Weight of the object score against the tile/patch score in the final ranking. */
 const OBJECT_WEIGHT = 0.6;
@@ -86,7 +87,7 @@ export async function objectRerank(store: Store, enc: ClipEncoder, q: Float32Arr
   });
 }
 
-function clip(b: { x: number; y: number; width: number; height: number }, w: TileHit['window']) {
+function clip(b: PixelWindow, w: TileHit['window']) {
   const x0 = Math.max(b.x, w.x), y0 = Math.max(b.y, w.y);
   const x1 = Math.min(b.x + b.width, w.x + w.width), y1 = Math.min(b.y + b.height, w.y + w.height);
   return { x: x0, y: y0, width: Math.max(1, x1 - x0), height: Math.max(1, y1 - y0) };

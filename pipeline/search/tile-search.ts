@@ -13,7 +13,7 @@ import type { Proposer } from '../detect/proposer.js';
 import type { Exemplars } from '../detect/exemplars.js';
 import { refineBox } from '../detect/refine-box.js';
 import type { ClipEncoder } from '../models/encoder.js';
-import type { GeoJsonPolygon } from '../raster/georef.js';
+import type { GeoJsonPolygon, PixelWindow } from '../raster/georef.js';
 
 /** Filters on where, when and what took the tile. */
 export interface TileFilter extends GeoTimeFilter {
@@ -31,7 +31,7 @@ export interface TileHit {
   /** Similarity of the best object proposal inside the tile (object rerank), else null. */
   object_score: number | null;
   level: number;
-  window: { x: number; y: number; width: number; height: number };
+  window: PixelWindow;
   footprint: GeoJsonPolygon | null;
   center: { lon: number; lat: number } | null;
   acquired_at: string | null;
@@ -236,7 +236,7 @@ function rerank(r: Record<string, unknown>, q: Float32Array, enc: ClipEncoder, p
 }
 
 /** Clips a box to the tile window: the best box is reported inside its tile. */
-function clampTo(b: { x: number; y: number; width: number; height: number }, w: TileHit['window']) {
+function clampTo(b: PixelWindow, w: TileHit['window']) {
   const x0 = Math.max(b.x, w.x), y0 = Math.max(b.y, w.y);
   const x1 = Math.min(b.x + b.width, w.x + w.width), y1 = Math.min(b.y + b.height, w.y + w.height);
   return { x: x0, y: y0, width: Math.max(1, x1 - x0), height: Math.max(1, y1 - y0) };

@@ -5,7 +5,7 @@ import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
 import type { Store } from '../../pipeline/index/store.js';
 import { getImage } from '../../pipeline/catalog/catalog.js';
 import { openCatalogImage } from '../../pipeline/catalog/open-image.js';
-import type { Georef } from '../../pipeline/raster/georef.js';
+import type { Georef, PixelWindow } from '../../pipeline/raster/georef.js';
 import { pickLevel, type Raster } from '../../pipeline/raster/raster.js';
 import type { Stretch } from '../../pipeline/raster/stretch.js';
 import { controlGrid, validTile } from './web-mercator.js';
@@ -161,7 +161,7 @@ export class MapTileRenderer {
  * image position is interpolated bilinearly from the control grid; positions outside the
  * scene stay transparent.
  */
-function resample(src: Uint8Array, sw: number, sh: number, win: { x: number; y: number; width: number; height: number }, grid: Float64Array, W: number, H: number): Buffer {
+function resample(src: Uint8Array, sw: number, sh: number, win: PixelWindow, grid: Float64Array, W: number, H: number): Buffer {
   const out = Buffer.alloc(TILE_SIZE * TILE_SIZE * 4);
   const step = TILE_SIZE / CELLS;
   const sx = sw / win.width;
