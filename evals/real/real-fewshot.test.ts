@@ -47,7 +47,7 @@ describe('few-shot window head on real imagery', () => {
     const added = await addPrototypeTool.handler(addPrototypeInput.parse({ name: 'car', examples, mode: 'create' }), ctx);
     expect(added.prototype.window_head).not.toBeNull();
     expect(added.prototype.window_head!.examples).toBe(10);
-    // The two-fold check on the examples finds the head boxes and ranks held-out cars better than the encoder.
+    // The cross-check on the examples finds the head boxes and ranks held-out cars better than the encoder.
     expect(added.prototype.window_head!.used).toBe(true);
     const check = added.prototype.window_head!.check!;
     expect(check.window_head_mrr).toBeGreaterThan(check.encoder_mrr);
@@ -64,5 +64,5 @@ describe('few-shot window head on real imagery', () => {
     const atDefault = detectInRegionOutput.parse(await detectInRegionTool.handler(detectInRegionInput.parse({ image_id: target.rec.image_id, queries: [{ prototype: 'car' }] }), ctx));
     expect(atDefault.counts['prototype:car']).toBeGreaterThan(8);
     expect(atDefault.counts['prototype:car']).toBeLessThan(60);
-  }, 120_000);
+  }, 300_000); // five head fits in the detector check (one fold per pair of the 10 cars)
 });
