@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
 import { getImage, listImages, type ImageRecord } from '../catalog/catalog.js';
 import { openCatalogImage } from '../catalog/open-image.js';
+import { windowOfRing } from '../catalog/region-window.js';
 import type { Store } from '../index/store.js';
 import { validateBbox } from '../index/where.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import { upsertDetections, type DetectionRow } from './detections-table.js';
-import type { BBox, Georef, GeoJsonPolygon, PixelWindow } from '../raster/georef.js';
+import { bboxOf, bboxPolygon, type BBox, type Georef, type GeoJsonPolygon, type PixelWindow } from '../raster/georef.js';
 import type { Stretch } from '../raster/stretch.js';
 import { detectWithHead } from './detect-head.js';
 import { detectInWindow, nms, type DetectWindowOptions } from './detect-window.js';
@@ -193,41 +194,18 @@ async function regionTargets(store: Store, region: RegionSpec): Promise<Target[]
     return [{ rec, window: { x: 0, y: 0, width: rec.width, height: rec.height } }];
   }
   const ring = poly.coordinates[0]!;
-  const bbox: BBox = [Math.min(...ring.map((p) => p[0])), Math.min(...ring.map((p) => p[1])), Math.max(...ring.map((p) => p[0])), Math.max(...ring.map((p) => p[1]))];
+  const bbox = bboxOf(poly);
   validateBbox(bbox);
   const recs = region.imageId ? [await getImage(store, region.imageId)] : await listImages(store, { bbox });
   const out: Target[] = [];
   for (const rec of recs) {
-    const win = await windowOf(rec, ring);
+    const win = await windowOfRing(rec, ring);
     if (win) out.push({ rec, window: win, ...(region.polygon ? { inside: (lon, lat) => lon != null && lat != null && pointInRing(lon, lat, ring) } : {}) });
   }
   if (!out.length) {
     throw new GeoscoutError('OUT_OF_BOUNDS', region.imageId ? `The region does not overlap image ${region.imageId}: check the bbox (lon/lat order) against the image footprint (list_images).` : 'No catalogued image covers the region: check the bbox (lon/lat order) or add imagery.');
   }
   return out;
-}
-
-/** The pixel window of an image covering a lon/lat ring (clamped), or null when they do not overlap. */
-async function windowOf(rec: ImageRecord, ring: [number, number][]): Promise<PixelWindow | null> {
-  if (!rec.geotransform) return null;
-  const r = await openCatalogImage(rec);
-  try {
-    const g = r.georef!;
-    const pts: [number, number][] = [];
-    for (let i = 0; i < ring.length - 1 || i === 0; i++) {
-      const a = ring[i]!, b = ring[(i + 1) % ring.length]!;
-      for (let k = 0; k < 8; k++) pts.push(g.lonLatToPixel(a[0] + ((b[0] - a[0]) * k) / 8, a[1] + ((b[1] - a[1]) * k) / 8));
-    }
-    const x0 = Math.max(0, Math.floor(Math.min(...pts.map((p) => p[0])))), y0 = Math.max(0, Math.floor(Math.min(...pts.map((p) => p[1]))));
-    const x1 = Math.min(rec.width, Math.ceil(Math.max(...pts.map((p) => p[0])))), y1 = Math.min(rec.height, Math.ceil(Math.max(...pts.map((p) => p[1]))));
-    return x1 - x0 >= 16 && y1 - y0 >= 16 ? { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } : null;
-  } finally {
-    await r.close();
-  }
-}
-
-function bboxPolygon(b: BBox): GeoJsonPolygon {
-  return { type: 'Polygon', coordinates: [[[b[0], b[1]], [b[2], b[1]], [b[2], b[3]], [b[0], b[3]], [b[0], b[1]]]] };
 }
 
 function pointInRing(x: number, y: number, ring: [number, number][]): boolean {

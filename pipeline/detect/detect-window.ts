@@ -1,6 +1,6 @@
 import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
 import type { ClipEncoder } from '../models/encoder.js';
-import type { PixelWindow } from '../raster/georef.js';
+import { intersectWindows, type PixelWindow } from '../raster/georef.js';
 import type { Raster, RgbImage } from '../raster/raster.js';
 import type { Stretch } from '../raster/stretch.js';
 import type { PixelBox } from './refine-box.js';
@@ -87,7 +87,7 @@ export async function detectInWindow(raster: Raster, gsdM: number | null, win: P
   const cores = chunksOf(win, chunk);
   for (const [k, core] of cores.entries()) {
     throwIfAborted(opts.signal);
-    const parts = opts.areas ? opts.areas.map((a) => intersect(a, core)).filter((a) => a.width > 0 && a.height > 0) : null;
+    const parts = opts.areas ? opts.areas.map((a) => intersectWindows(a, core)).filter((a) => a.width > 0 && a.height > 0) : null;
     if (parts && !parts.length) {
       opts.onProgress?.(k + 1, cores.length, `${found.length} candidate boxes`);
       continue;
@@ -179,11 +179,6 @@ function chunksOf(win: PixelWindow, chunk: number): PixelWindow[] {
     }
   }
   return out;
-}
-
-function intersect(a: PixelWindow, b: PixelWindow): PixelWindow {
-  const x0 = Math.max(a.x, b.x), y0 = Math.max(a.y, b.y);
-  return { x: x0, y: y0, width: Math.min(a.x + a.width, b.x + b.width) - x0, height: Math.min(a.y + a.height, b.y + b.height) - y0 };
 }
 
 function boundsOf(ws: PixelWindow[]): PixelWindow {

@@ -3,7 +3,7 @@ import type { Store } from '../index/store.js';
 import { sqlString } from '../index/store.js';
 import { openTilesTable, tilesTableName, vectorValues } from '../index/tiles-table.js';
 import type { ClipEncoder } from '../models/encoder.js';
-import type { PixelWindow } from '../raster/georef.js';
+import { intersectWindows, type PixelWindow } from '../raster/georef.js';
 
 /**
  * Tile–text cosine above which a stored tile may hold the query, per shipped model,
@@ -61,7 +61,7 @@ export async function tileGate(store: Store, enc: ClipEncoder, imageId: string, 
     if (!hit && !lucky) return;
     if (hit) kept++;
     else sampled++;
-    areas.push(clip({ x: r.x, y: r.y, width: r.size, height: r.size }, win));
+    areas.push(intersectWindows({ x: r.x, y: r.y, width: r.size, height: r.size }, win));
   });
   return { areas: areas.filter((a) => a.width > 0 && a.height > 0), threshold, tiles: { total: rows.length, kept, sampled }, coverage: coverageOf(areas, win) };
 }
@@ -80,11 +80,6 @@ function bestCosine(v: ArrayLike<number>, qs: Float32Array[]): number {
 function pick(imageId: string, r: TileRow, share: number): boolean {
   const h = createHash('sha1').update(`${imageId}|${r.level}|${r.x}|${r.y}`).digest();
   return h.readUInt32BE(0) / 2 ** 32 < share;
-}
-
-function clip(a: PixelWindow, w: PixelWindow): PixelWindow {
-  const x0 = Math.max(a.x, w.x), y0 = Math.max(a.y, w.y);
-  return { x: x0, y: y0, width: Math.min(a.x + a.width, w.x + w.width) - x0, height: Math.min(a.y + a.height, w.y + w.height) - y0 };
 }
 
 /** Covered share of the window, on a 16-px grid. */

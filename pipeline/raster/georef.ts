@@ -101,6 +101,23 @@ export function bboxOf(poly: GeoJsonPolygon): BBox {
   return [minX, minY, maxX, maxY];
 }
 
+/** A WGS84 box as a GeoJSON polygon (counter-clockwise ring). */
+export function bboxPolygon(b: BBox): GeoJsonPolygon {
+  return { type: 'Polygon', coordinates: [[[b[0], b[1]], [b[2], b[1]], [b[2], b[3]], [b[0], b[3]], [b[0], b[1]]]] };
+}
+
+/** The overlap of two pixel windows; its width or height is ≤ 0 when they do not overlap. */
+export function intersectWindows(a: PixelWindow, b: PixelWindow): PixelWindow {
+  const x0 = Math.max(a.x, b.x), y0 = Math.max(a.y, b.y);
+  return { x: x0, y: y0, width: Math.min(a.x + a.width, b.x + b.width) - x0, height: Math.min(a.y + a.height, b.y + b.height) - y0 };
+}
+
+/** A box clipped to a window, kept at least one pixel wide and high (a box reported inside its tile). */
+export function clipBoxTo(b: PixelWindow, w: PixelWindow): PixelWindow {
+  const i = intersectWindows(b, w);
+  return { ...i, width: Math.max(1, i.width), height: Math.max(1, i.height) };
+}
+
 /** Great-circle distance in metres between two lon/lat points. */
 export function haversineM(a: [number, number], b: [number, number]): number {
   const R = 6371008.8;

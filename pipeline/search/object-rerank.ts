@@ -8,7 +8,7 @@ import type { Store } from '../index/store.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import type { Stretch } from '../raster/stretch.js';
 import { forEachImage, type TileHit } from './tile-search.js';
-import type { PixelWindow } from '../raster/georef.js';
+import { clipBoxTo } from '../raster/georef.js';
 
 /** Weight of the object score against the tile/patch score in the final ranking. */
 const OBJECT_WEIGHT = 0.6;
@@ -78,7 +78,7 @@ export async function objectRerank(store: Store, enc: ClipEncoder, q: Float32Arr
       let bi = 0;
       for (let i = 1; i < sims.length; i++) if (sims[i]! > sims[bi]!) bi = i;
       const p = props[bi]!;
-      const box = clip({ x: Math.round(p.x), y: Math.round(p.y), width: Math.round(p.width), height: Math.round(p.height) }, w);
+      const box = clipBoxTo({ x: Math.round(p.x), y: Math.round(p.y), width: Math.round(p.width), height: Math.round(p.height) }, w);
       const ll = raster.georef?.pixelToLonLat(box.x + box.width / 2, box.y + box.height / 2);
       h.best_box = { ...box, lon: ll ? Math.round(ll[0] * 1e7) / 1e7 : null, lat: ll ? Math.round(ll[1] * 1e7) / 1e7 : null };
       h.object_score = sims[bi]!;
@@ -87,8 +87,3 @@ export async function objectRerank(store: Store, enc: ClipEncoder, q: Float32Arr
   });
 }
 
-function clip(b: PixelWindow, w: TileHit['window']) {
-  const x0 = Math.max(b.x, w.x), y0 = Math.max(b.y, w.y);
-  const x1 = Math.min(b.x + b.width, w.x + w.width), y1 = Math.min(b.y + b.height, w.y + w.height);
-  return { x: x0, y: y0, width: Math.max(1, x1 - x0), height: Math.max(1, y1 - y0) };
-}

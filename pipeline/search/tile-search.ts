@@ -13,7 +13,7 @@ import type { Proposer } from '../detect/proposer.js';
 import type { Exemplars } from '../detect/exemplars.js';
 import { refineBox } from '../detect/refine-box.js';
 import type { ClipEncoder } from '../models/encoder.js';
-import type { GeoJsonPolygon, PixelWindow } from '../raster/georef.js';
+import { clipBoxTo, type GeoJsonPolygon, type PixelWindow } from '../raster/georef.js';
 
 /** Filters on where, when and what took the tile. */
 export interface TileFilter extends GeoTimeFilter {
@@ -140,7 +140,7 @@ async function tightenBoxes(store: Store, hits: TileHit[], signal?: AbortSignal)
       const area = { x: x0, y: y0, width: Math.min(rec.width, Math.ceil(core.x + core.width + m)) - x0, height: Math.min(rec.height, Math.ceil(core.y + core.height + m)) - y0 };
       const scale = Math.max(1, Math.max(area.width, area.height) / 256);
       const rgb = await raster.readRgb(area, { outWidth: Math.max(1, Math.round(area.width / scale)), outHeight: Math.max(1, Math.round(area.height / scale)), stretch: rec.stretch as Stretch });
-      const box = clampTo(refineBox(rgb, area, core, area.width / rgb.width), h.window);
+      const box = clipBoxTo(refineBox(rgb, area, core, area.width / rgb.width), h.window);
       const ll = raster.georef?.pixelToLonLat(box.x + box.width / 2, box.y + box.height / 2);
       h.best_box = { ...box, lon: ll ? Math.round(ll[0] * 1e7) / 1e7 : null, lat: ll ? Math.round(ll[1] * 1e7) / 1e7 : null };
     }
@@ -233,13 +233,6 @@ function rerank(r: Record<string, unknown>, q: Float32Array, enc: ClipEncoder, p
     gsd_m: (r.gsd_m as number | null) ?? null,
     best_box: best,
   };
-}
-
-/** Clips a box to the tile window: the best box is reported inside its tile. */
-function clampTo(b: PixelWindow, w: TileHit['window']) {
-  const x0 = Math.max(b.x, w.x), y0 = Math.max(b.y, w.y);
-  const x1 = Math.min(b.x + b.width, w.x + w.width), y1 = Math.min(b.y + b.height, w.y + w.height);
-  return { x: x0, y: y0, width: Math.max(1, x1 - x0), height: Math.max(1, y1 - y0) };
 }
 
 /** Patch cells whose score is this close to the best one belong to the same match. */

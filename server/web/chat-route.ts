@@ -4,8 +4,9 @@ import { z } from 'zod';
 import { askAgent, type AgentEvent, type McpTarget } from '../../agent/ask-agent.js';
 import { createChatModel } from '../../agent/llm.js';
 import type { Config } from '../../core/config.js';
-import { toGeoscoutError } from '../../core/errors.js';
+import { GeoscoutError, toGeoscoutError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
+import { sendError } from '../rest/rest-router.js';
 
 /** Body of POST /api/chat. */
 export const chatRequest = z
@@ -37,7 +38,7 @@ export function chatRouter(config: Config, self: McpSelf): Router {
   router.post('/api/chat', async (req: Request, res: Response) => {
     const parsed = chatRequest.safeParse(req.body ?? {});
     if (!parsed.success) {
-      res.status(400).json({ error: { code: 'INVALID_INPUT', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') } });
+      sendError(res, new GeoscoutError('INVALID_INPUT', `Invalid chat request: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}. Send {"question": "…", "history": [{"role", "content"}]}.`));
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });

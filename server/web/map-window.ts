@@ -1,9 +1,9 @@
 import { GeoscoutError } from '../../core/errors.js';
 import type { Store } from '../../pipeline/index/store.js';
 import { listImages } from '../../pipeline/catalog/catalog.js';
-import { openCatalogImage } from '../../pipeline/catalog/open-image.js';
+import { windowOfRing } from '../../pipeline/catalog/region-window.js';
 import { validateBbox } from '../../pipeline/index/where.js';
-import type { BBox, PixelWindow } from '../../pipeline/raster/georef.js';
+import { bboxPolygon, type BBox, type PixelWindow } from '../../pipeline/raster/georef.js';
 
 /**
  * The pixel window of the finest catalogued scene under a box drawn on the map (WGS84), so
@@ -12,19 +12,12 @@ import type { BBox, PixelWindow } from '../../pipeline/raster/georef.js';
  */
 export async function windowUnderBox(store: Store, bbox: BBox): Promise<{ image_id: string } & PixelWindow> {
   validateBbox(bbox);
-  const [x0, y0, x1, y1] = bbox;
-  const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
-  const recs = (await listImages(store, { bbox: [cx, cy, cx, cy] })).filter((r) => r.geotransform).sort((a, b) => (a.gsd_m ?? Infinity) - (b.gsd_m ?? Infinity));
+  const cx = (bbox[0] + bbox[2]) / 2, cy = (bbox[1] + bbox[3]) / 2;
+  const recs = (await listImages(store, { bbox: [cx, cy, cx, cy] })).sort((a, b) => (a.gsd_m ?? Infinity) - (b.gsd_m ?? Infinity));
+  const ring = bboxPolygon(bbox).coordinates[0]!;
   for (const rec of recs) {
-    const r = await openCatalogImage(rec);
-    try {
-      const corners = [[x0, y0], [x0, y1], [x1, y0], [x1, y1]].map(([lon, lat]) => r.georef!.lonLatToPixel(lon!, lat!));
-      const px0 = Math.max(0, Math.floor(Math.min(...corners.map((p) => p[0])))), py0 = Math.max(0, Math.floor(Math.min(...corners.map((p) => p[1]))));
-      const px1 = Math.min(rec.width, Math.ceil(Math.max(...corners.map((p) => p[0])))), py1 = Math.min(rec.height, Math.ceil(Math.max(...corners.map((p) => p[1]))));
-      if (px1 - px0 >= 4 && py1 - py0 >= 4) return { image_id: rec.image_id, x: px0, y: py0, width: px1 - px0, height: py1 - py0 };
-    } finally {
-      await r.close();
-    }
+    const win = await windowOfRing(rec, ring, 4);
+    if (win) return { image_id: rec.image_id, ...win };
   }
   throw new GeoscoutError('NOT_FOUND', 'No catalogued scene lies under the box: draw it on a scene (its footprint is outlined in blue).');
 }
