@@ -46,7 +46,7 @@ export async function answerDemoQuestions(ctx: CliContext, imageId: string, conf
     const r = await askAgent({ question, config: ctx.config, signal: ctx.signal });
     process.stdout.write(`${r.answer}\ncitations: ${JSON.stringify(r.citations)}\n`);
   } else {
-    process.stdout.write('\n(No LLM configured: set GEOSCOUT_LLM_PROVIDER/_MODEL/_BASE_URL to have the agent answer in free text; see README "MCP server, REST and the agent".)\n');
+    process.stdout.write('\n(No LLM configured: set GEOSCOUT_LLM_PROVIDER/_MODEL/_BASE_URL to have the agent answer in free text; see README "Configuration" and docs/mcp-and-agent.md.)\n');
   }
 }
 
