@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV_KEYS, loadConfig } from './config.js';
@@ -37,6 +37,28 @@ describe('configuration', () => {
     for (const name of [...Object.keys(ENV_KEYS), 'GEOSCOUT_CONFIG', 'GEOSCOUT_TOKEN']) expect(table, name).toContain(`\`${name}\``);
   });
 
+  it('reads geoscout settings in one place: no GEOSCOUT_* or hub variable is read outside core/config.ts', async () => {
+    const root = path.join(import.meta.dirname, '..');
+    const offenders: string[] = [];
+    for (const dir of ['core', 'pipeline', 'knowledge', 'tools', 'agent', 'server']) {
+      for (const file of await sourceFiles(path.join(root, dir))) {
+        if (file.endsWith('core/config.ts') || file.endsWith('core/log.ts')) continue;
+        const text = readFileSync(file, 'utf8');
+        for (const m of text.matchAll(/\benv\??\.((?:GEOSCOUT|HF)_\w+)/g)) offenders.push(`${path.relative(root, file)}: ${m[1]}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+    // The sbatch script may still export the one variable the worker's config maps.
+    expect(Object.keys(ENV_KEYS)).toContain('GEOSCOUT_TRAIN_PYTHON');
+  });
+
+  it('maps the vision endpoint and hub settings, and asks for both vision fields', () => {
+    const cfg = loadConfig({ cwd: tmp.dir, env: { GEOSCOUT_VISION_URL: 'http://127.0.0.1:9/v1', GEOSCOUT_VISION_MODEL: 'qwen-vl', HF_ENDPOINT: 'http://mirror.local', GEOSCOUT_HUB_URL: 'http://hub.local' } });
+    expect(cfg.docs.vision).toEqual({ baseUrl: 'http://127.0.0.1:9/v1', model: 'qwen-vl', apiKeyEnv: 'GEOSCOUT_VISION_API_KEY' });
+    expect(cfg.models.hubUrl).toBe('http://hub.local');
+    expect(() => loadConfig({ cwd: tmp.dir, env: { GEOSCOUT_VISION_URL: 'http://127.0.0.1:9/v1' } })).toThrow(/docs\.vision\.model/);
+  });
+
   it('names the bad field and the file', async () => {
     const file = path.join(tmp.dir, 'bad.json');
     await writeFile(file, JSON.stringify({ raster: { maxWindowPixels: -5 }, surprise: 1 }));
@@ -68,3 +90,13 @@ describe('paths', () => {
     await expect(assertAllowedPath(path.join(root, 'escape.tif'), [root])).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
   });
 });
+
+/** Non-test TypeScript files under a folder (benchmarks and test helpers excluded). */
+async function sourceFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    const full = path.join(e.parentPath, e.name);
+    if (e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && !/\/(bench|testing|node_modules)\//.test(full)) out.push(full);
+  }
+  return out;
+}

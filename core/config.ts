@@ -61,6 +61,20 @@ export const ConfigSchema = z
         maxMB: z.number().positive().default(200),
         /** PDFs with more pages are skipped. */
         maxPages: z.number().int().positive().default(2000),
+        /**
+         * An OpenAI-compatible vision endpoint (a local Qwen-VL/Gemma server, vLLM, Ollama) that
+         * describes figures at document ingest; unset: no descriptions (they are an extra).
+         */
+        vision: z
+          .object({
+            /** Base URL up to `/v1`, e.g. http://127.0.0.1:8000/v1. */
+            baseUrl: z.string().url(),
+            model: z.string().min(1),
+            /** Env variable holding the API key, if the endpoint wants one. */
+            apiKeyEnv: z.string().min(1).default('GEOSCOUT_VISION_API_KEY'),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .default({ maxMB: 200, maxPages: 2000 }),
@@ -162,7 +176,28 @@ export const ENV_KEYS = {
   GEOSCOUT_TEXT_MODEL_DIR: 'docs.textModelDir',
   GEOSCOUT_DOCS_MAX_MB: 'docs.maxMB',
   GEOSCOUT_DOCS_MAX_PAGES: 'docs.maxPages',
+  GEOSCOUT_VISION_URL: 'docs.vision.baseUrl',
+  GEOSCOUT_VISION_MODEL: 'docs.vision.model',
+  // The Hub's own variable first, so geoscout's wins when both are set.
+  HF_ENDPOINT: 'models.hubUrl',
+  GEOSCOUT_HUB_URL: 'models.hubUrl',
+  // Exported by geoscout's sbatch scripts (the submitting side's resolved Python) and honoured anywhere.
+  GEOSCOUT_TRAIN_PYTHON: 'jobs.slurm.python',
 } as const;
+
+/**
+ * Secrets, read from the environment where they are used and never copied into the Config
+ * object, so a config dump, a job spec or an error's details cannot carry them. The LLM's
+ * key is named by `llm.apiKeyEnv` (default OPENAI_API_KEY / ANTHROPIC_API_KEY), the vision
+ * endpoint's by `docs.vision.apiKeyEnv`. Documented in the README's configuration table.
+ */
+export const SECRET_ENV = ['GEOSCOUT_TOKEN', 'HF_TOKEN'] as const;
+
+/** A secret from the environment (trimmed; empty counts as unset). */
+export function readSecret(name: (typeof SECRET_ENV)[number] | string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const v = env[name]?.trim();
+  return v ? v : undefined;
+}
 
 /** Variables whose value is a number (the rest are strings; allowedRoots a path list). */
 const NUMERIC_ENV = new Set<string>(['docs.maxMB', 'docs.maxPages']);

@@ -1,3 +1,4 @@
+import { readSecret, type Config } from '../core/config.js';
 import { GeoscoutError } from '../core/errors.js';
 import { log } from '../core/log.js';
 
@@ -11,13 +12,13 @@ export interface VisionConfig {
 }
 
 /**
- * Vision settings from the environment: GEOSCOUT_VISION_URL and GEOSCOUT_VISION_MODEL
- * (both required to switch descriptions on), GEOSCOUT_VISION_API_KEY optional. Off
- * (null) by default: descriptions are an extra, never required.
+ * The vision endpoint from `docs.vision` (GEOSCOUT_VISION_URL + GEOSCOUT_VISION_MODEL), its key
+ * from the variable `apiKeyEnv` names. Off (null) when unset: descriptions are an extra.
  */
-export function visionConfigFromEnv(env: NodeJS.ProcessEnv = process.env): VisionConfig | null {
-  if (!env.GEOSCOUT_VISION_URL || !env.GEOSCOUT_VISION_MODEL) return null;
-  return { baseUrl: env.GEOSCOUT_VISION_URL.replace(/\/+$/, ''), model: env.GEOSCOUT_VISION_MODEL, ...(env.GEOSCOUT_VISION_API_KEY ? { apiKey: env.GEOSCOUT_VISION_API_KEY } : {}) };
+export function visionFromConfig(cfg: Config['docs']['vision'], env: NodeJS.ProcessEnv = process.env): VisionConfig | null {
+  if (!cfg) return null;
+  const apiKey = readSecret(cfg.apiKeyEnv, env);
+  return { baseUrl: cfg.baseUrl.replace(/\/+$/, ''), model: cfg.model, ...(apiKey ? { apiKey } : {}) };
 }
 
 /**

@@ -5,7 +5,7 @@ import { GeoscoutError, isGeoscoutError, throwIfAborted, toGeoscoutError } from 
 import { log } from '../core/log.js';
 import type { Store } from '../pipeline/index/store.js';
 import type { ClipEncoder } from '../pipeline/models/encoder.js';
-import { describeFigure, visionConfigFromEnv, type VisionConfig } from './describe-figure.js';
+import { describeFigure, type VisionConfig } from './describe-figure.js';
 import { forgetDocument, indexedWith, openDocTables, refreshFtsIndex, removePartial, type DocTables } from './doc-tables.js';
 import { pictureRegion, removeAnnotations } from './figure-crop.js';
 import { OcrEngine } from './ocr.js';
@@ -22,7 +22,7 @@ export interface IngestDocsOptions {
   maxBytes?: number;
   /** Documents with more pages are skipped (default 2000; config docs.maxPages). */
   maxPages?: number;
-  /** OpenAI-compatible vision endpoint for figure descriptions (default: from env; off when unset). */
+  /** OpenAI-compatible vision endpoint for figure descriptions (visionFromConfig; off when unset). */
   vision?: VisionConfig | null;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, message?: string) => void;
@@ -53,7 +53,7 @@ export interface DocEngines {
 export async function ingestDocuments(store: Store, files: string[], eng: DocEngines, opts: IngestDocsOptions = {}): Promise<IngestDocsReport> {
   const maxBytes = opts.maxBytes ?? 200e6;
   const maxPages = opts.maxPages ?? 2000;
-  const vision = opts.vision === undefined ? visionConfigFromEnv() : opts.vision;
+  const vision = opts.vision ?? null;
   const t = await openDocTables(store, eng.text.dim, eng.image.manifest.id, eng.image.dim);
   const report: IngestDocsReport = { added: [], unchanged: [], skipped: [], totals: { pages: 0, figures: 0, parse_ms: 0, ocr_figures: 0, embed_ms: 0 } };
   for (const [i, file] of files.entries()) {

@@ -24,6 +24,11 @@ export interface SbatchSpec {
 
 const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/** pyxis/enroot flags for `srun` (the worker's and the trainer's): empty without `container`. */
+export function containerArgs(s: SlurmConfig): string[] {
+  return s.container ? [`--container-image=${s.container}`, ...(s.containerMounts ? [`--container-mounts=${s.containerMounts}`] : [])] : [];
+}
+
 /**
  * Renders the sbatch script for a job from the `jobs.slurm` configuration. The batch
  * step runs the geoscout worker (Node), which writes progress to the shared `jobs`
@@ -43,15 +48,12 @@ export function renderSbatch(spec: SbatchSpec, s: SlurmConfig, nodeBin = process
   if (s.gpusPerNode > 0) lines.push(`#SBATCH --gpus-per-node=${train ? s.gpusPerNode : 1}`);
   if (spec.arrayShards && spec.arrayShards > 1) lines.push(`#SBATCH --array=0-${spec.arrayShards - 1}`);
   for (const extra of s.extraArgs) lines.push(`#SBATCH ${extra}`);
-  const container = s.container ? `--container-image=${shq(s.container)}${s.containerMounts ? ` --container-mounts=${shq(s.containerMounts)}` : ''}` : '';
+  const container = containerArgs(s).map(shq).join(' ');
   const worker = spec.arrayShards && spec.arrayShards > 1 ? `${spec.jobId}.s\${SLURM_ARRAY_TASK_ID}` : spec.jobId;
   lines.push(
     'set -euo pipefail',
     ...s.setup,
     `export GEOSCOUT_TRAIN_PYTHON=${shq(spec.python)}`,
-    `export GEOSCOUT_GPUS_PER_NODE=${s.gpusPerNode}`,
-    `export GEOSCOUT_RDZV_PORT=${s.rdzvPort}`,
-    `export GEOSCOUT_SRUN_CONTAINER_ARGS=${shq(container)}`,
     'export OPENBLAS_NUM_THREADS=1',
     `cd ${shq(spec.repoDir)}`,
     `${container ? `srun --ntasks=1 --nodes=1 ${container} ` : ''}${shq(s.node ?? nodeBin)} ${shq(GEOSCOUT_BIN)} --config ${shq(spec.configFile)} jobs run-worker "${worker}"`,

@@ -109,7 +109,7 @@ describe.skipIf(!!unavailable)('slurm backend on a local cluster', () => {
     const big = renderSbatch({ jobId: 'job_x', kind: 'train', configFile: '/shared/geoscout/cfg.json', logPath: '/shared/geoscout/job_x.log', repoDir: '/opt/geoscout', python: '/opt/venv/bin/python' }, { ...s, nodes: 2, gpusPerNode: 4, partition: 'gpu', container: 'nvcr.io#nvidia/pytorch:24.01-py3', containerMounts: '/shared:/shared' });
     expect(big).toMatch(/#SBATCH --nodes=2\n/);
     expect(big).toMatch(/#SBATCH --gpus-per-node=4\n/);
-    expect(big).toMatch(/srun --ntasks=1 --nodes=1 --container-image=/);
+    expect(big).toMatch(/srun --ntasks=1 --nodes=1 '--container-image=/);
     // This machine has no GPUs: the CPU variant of the same template must be accepted by the controller.
     const file = path.join(tmp.dir, 'test-only.sbatch');
     await writeFile(file, renderSbatch({ jobId: 'job_y', kind: 'ingest', configFile: '/dev/null', logPath: path.join(tmp.dir, 'y.%a.log'), repoDir: tmp.dir, python: 'python3', arrayShards: 4 }, s));

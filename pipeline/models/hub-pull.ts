@@ -5,15 +5,14 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { readSecret } from '../../core/config.js';
 import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
 import { HF_FILES } from './hf-layout.js';
 import { ModelManifestSchema } from './manifest.js';
 import { MANIFEST_FILE } from './model-dir.js';
 
-/** Where to pull from: `$HF_ENDPOINT` (the Hub's own convention), else huggingface.co. */
-export function defaultHubUrl(env: NodeJS.ProcessEnv = process.env): string {
-  return (env.GEOSCOUT_HUB_URL ?? env.HF_ENDPOINT ?? 'https://huggingface.co').replace(/\/+$/, '');
-}
+/** The hub when neither --hub-url nor `models.hubUrl` ($GEOSCOUT_HUB_URL, $HF_ENDPOINT) names one. */
+export const DEFAULT_HUB_URL = 'https://huggingface.co';
 
 /** Options for {@link pullModel}. */
 export interface PullOptions {
@@ -33,7 +32,7 @@ export interface PullOptions {
  */
 export async function pullModel(repo: string, opts: PullOptions = {}): Promise<string> {
   if (!/^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/.test(repo) || repo.includes('..')) throw new GeoscoutError('INVALID_INPUT', `"${repo}" is not a hub id like owner/name.`);
-  const base = `${opts.hubUrl ?? defaultHubUrl()}/${repo}/resolve/${encodeURIComponent(opts.revision ?? 'main')}`;
+  const base = `${(opts.hubUrl ?? DEFAULT_HUB_URL).replace(/\/+$/, '')}/${repo}/resolve/${encodeURIComponent(opts.revision ?? 'main')}`;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'geoscout-pull-'));
   const get = (name: string) => download(`${base}/${name}`, path.join(dir, name), opts);
   try {
@@ -64,7 +63,7 @@ async function fetchRequired(get: (n: string) => Promise<boolean>, name: string,
 /** Streams one file to disk; false on 404, errors on anything else. */
 async function download(url: string, dest: string, opts: PullOptions): Promise<boolean> {
   throwIfAborted(opts.signal);
-  const token = opts.token ?? process.env.HF_TOKEN;
+  const token = opts.token ?? readSecret('HF_TOKEN');
   let res: Response;
   try {
     res = await fetch(url, { ...(opts.signal ? { signal: opts.signal } : {}), ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}) });

@@ -2,14 +2,14 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GeoscoutError } from '../../core/errors.js';
-import { slurmHosts } from '../jobs/backend-slurm.js';
+import { containerArgs, slurmHosts } from '../jobs/backend-slurm.js';
 import type { JobContext } from '../jobs/job-context.js';
 
 const REPO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The Python with geoscout_train: $GEOSCOUT_TRAIN_PYTHON (set by sbatch scripts), config, or the repo's venv. */
+/** The Python with geoscout_train: `jobs.slurm.python` ($GEOSCOUT_TRAIN_PYTHON, exported by sbatch scripts), or the repo's venv. */
 export function trainPython(ctx: JobContext): string {
-  return process.env.GEOSCOUT_TRAIN_PYTHON ?? ctx.config.jobs.slurm.python ?? path.join(REPO_DIR, '.venv-train', 'bin', 'python');
+  return ctx.config.jobs.slurm.python ?? path.join(REPO_DIR, '.venv-train', 'bin', 'python');
 }
 
 /**
@@ -21,12 +21,13 @@ export async function moduleCommand(ctx: JobContext, module: string, args: strin
   const py = trainPython(ctx);
   if (!distributed || !ctx.slurm || ctx.job.backend !== 'slurm') return [py, '-m', module, ...args];
   const nodes = ctx.slurm.nodes;
-  const gpus = Number(process.env.GEOSCOUT_GPUS_PER_NODE ?? ctx.config.jobs.slurm.gpusPerNode) || 0;
-  const container = (process.env.GEOSCOUT_SRUN_CONTAINER_ARGS ?? '').split(' ').filter(Boolean);
+  // The worker runs with the submitter's config file, so these match the sbatch script's.
+  const s = ctx.config.jobs.slurm;
+  const container = containerArgs(s);
   const rdzv = nodes > 1
-    ? [`--nnodes=${nodes}`, '--rdzv_backend=c10d', `--rdzv_endpoint=${(await slurmHosts(ctx.slurm.nodeList))[0]}:${process.env.GEOSCOUT_RDZV_PORT ?? ctx.config.jobs.slurm.rdzvPort}`, `--rdzv_id=${ctx.slurm.jobId}`]
+    ? [`--nnodes=${nodes}`, '--rdzv_backend=c10d', `--rdzv_endpoint=${(await slurmHosts(ctx.slurm.nodeList))[0]}:${s.rdzvPort}`, `--rdzv_id=${ctx.slurm.jobId}`]
     : ['--standalone'];
-  return ['srun', `--nodes=${nodes}`, '--ntasks-per-node=1', ...container, py, '-m', 'geoscout_train.torchrun', ...rdzv, `--nproc_per_node=${Math.max(1, gpus)}`, '-m', module, ...args];
+  return ['srun', `--nodes=${nodes}`, '--ntasks-per-node=1', ...container, py, '-m', 'geoscout_train.torchrun', ...rdzv, `--nproc_per_node=${Math.max(1, s.gpusPerNode)}`, '-m', module, ...args];
 }
 
 /**

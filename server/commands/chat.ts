@@ -3,6 +3,7 @@ import type { BaseMessage } from '@langchain/core/messages';
 import { Command } from 'commander';
 import type { AgentEvent, AskOptions, AskResult, McpTarget } from '../../agent/ask-agent.js';
 import { action, printJson } from '../cli-context.js';
+import { readSecret } from '../../core/config.js';
 
 /** LangChain loads lazily: it costs seconds of start-up that every other command (and `geoscout mcp`) would pay. */
 async function askAgent(opts: AskOptions): Promise<AskResult> {
@@ -12,7 +13,7 @@ async function askAgent(opts: AskOptions): Promise<AskResult> {
 interface AgentOptions { url?: string; token?: string }
 
 const targetOf = (o: AgentOptions): McpTarget | undefined =>
-  o.url ? { kind: 'http', url: o.url, ...(o.token ?? process.env.GEOSCOUT_TOKEN ? { token: o.token ?? process.env.GEOSCOUT_TOKEN! } : {}) } : undefined;
+  o.url ? { kind: 'http', url: o.url, ...(o.token ?? readSecret('GEOSCOUT_TOKEN') ? { token: (o.token ?? readSecret('GEOSCOUT_TOKEN'))! } : {}) } : undefined;
 
 const withTarget = (cmd: Command) =>
   cmd

@@ -39,10 +39,10 @@ export async function answerDemoQuestions(ctx: CliContext, imageId: string, conf
   } finally {
     await client.close();
   }
-  if (ctx.config.llm?.model || process.env.GEOSCOUT_LLM_MODEL) {
+  if (ctx.config.llm.model) {
     const { askAgent } = await import('../../agent/ask-agent.js');
     const question = 'How many aircraft are parked in the demo scene, and where is the largest one?';
-    process.stdout.write(`\nAgent (${process.env.GEOSCOUT_LLM_MODEL ?? ctx.config.llm?.model ?? 'configured LLM'}): ${question}\n`);
+    process.stdout.write(`\nAgent (${ctx.config.llm.model}): ${question}\n`);
     const r = await askAgent({ question, config: ctx.config, signal: ctx.signal });
     process.stdout.write(`${r.answer}\ncitations: ${JSON.stringify(r.citations)}\n`);
   } else {

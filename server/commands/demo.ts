@@ -15,6 +15,7 @@ import { progressBar } from '../progress.js';
 import { answerDemoQuestions } from './demo-questions.js';
 import { newTableLayout } from '../../pipeline/index/tiles-table.js';
 import { writeRgb } from './raster.js';
+import { visionFromConfig } from '../../knowledge/describe-figure.js';
 
 /**
  * `geoscout demo`: the README's demo. It grows with each capability; today it builds a
@@ -102,7 +103,7 @@ async function indexDocuments(ctx: CliContext, dir: string): Promise<void> {
   const tctx = createToolContext(ctx.config, ctx.store, ctx.signal);
   const ocr = new OcrEngine();
   try {
-    const rep = await ingestDocuments(await ctx.store(), files, { text: await sharedSentenceEncoder(ctx.config.docs.textModelDir), image: await tctx.encoder(), ocr }, { signal: ctx.signal, maxPages: ctx.config.docs.maxPages, maxBytes: ctx.config.docs.maxMB * 1e6 });
+    const rep = await ingestDocuments(await ctx.store(), files, { text: await sharedSentenceEncoder(ctx.config.docs.textModelDir), image: await tctx.encoder(), ocr }, { signal: ctx.signal, maxPages: ctx.config.docs.maxPages, maxBytes: ctx.config.docs.maxMB * 1e6, vision: visionFromConfig(ctx.config.docs.vision) });
     process.stdout.write(`documents ${rep.added.length} indexed, ${rep.unchanged.length} unchanged, ${rep.skipped.length} skipped (${rep.totals.pages} pages, ${rep.totals.figures} figures)\n`);
   } finally {
     await ocr.close();

@@ -6,6 +6,7 @@ import { createToolContext } from '../../tools/context.js';
 import { getDocumentContextInput, getDocumentContextTool } from '../../tools/get-document-context.js';
 import { action, printJson, type CliContext } from '../cli-context.js';
 import { progressBar } from '../progress.js';
+import { visionFromConfig } from '../../knowledge/describe-figure.js';
 
 async function withEngines<T>(ctx: CliContext, fn: (t: Awaited<ReturnType<typeof openDocTables>>, tctx: ReturnType<typeof createToolContext>) => Promise<T>): Promise<T> {
   const tctx = createToolContext(ctx.config, ctx.store, ctx.signal);
@@ -36,7 +37,7 @@ export function docsCommand(): Command {
       const bar = progressBar('docs', 'files');
       try {
         const report = await withEngines(ctx, async (_t, tctx) => ingestDocuments(await ctx.store(), files, { text: await sharedSentenceEncoder(ctx.config.docs.textModelDir), image: await tctx.encoder(), ocr }, {
-          maxPages: o.maxPages ?? ctx.config.docs.maxPages, maxBytes: ctx.config.docs.maxMB * 1e6, signal: ctx.signal, onProgress: (d, n) => bar.update(d, n),
+          maxPages: o.maxPages ?? ctx.config.docs.maxPages, maxBytes: ctx.config.docs.maxMB * 1e6, vision: visionFromConfig(ctx.config.docs.vision), signal: ctx.signal, onProgress: (d, n) => bar.update(d, n),
         }));
         bar.stop();
         if (o.json) return printJson(report);

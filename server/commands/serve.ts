@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import type { Config } from '../../core/config.js';
+import { readSecret, type Config } from '../../core/config.js';
 import { GeoscoutError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { createToolContext } from '../../tools/context.js';
@@ -56,7 +56,7 @@ export function serveCommand(): Command {
 
 /** The bearer token: $GEOSCOUT_TOKEN, else the token file (flag or config); missing is a CONFIG error. */
 export async function resolveToken(config: Config, tokenFile?: string): Promise<string> {
-  const env = process.env.GEOSCOUT_TOKEN?.trim();
+  const env = readSecret('GEOSCOUT_TOKEN');
   if (env) {
     if (env.length < 16) throw new GeoscoutError('CONFIG', 'GEOSCOUT_TOKEN is shorter than 16 characters: use a long random token (e.g. `export GEOSCOUT_TOKEN=$(openssl rand -hex 32)`).');
     return env;
