@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { detectInRegion, PROTOTYPE_DEFAULT_THRESHOLD, TEXT_DEFAULT_THRESHOLD } from '../pipeline/detect/detect-region.js';
+import { DetectionFeatureSchema, detectInRegion, PROTOTYPE_DEFAULT_THRESHOLD, SearchedAreaSchema, TEXT_DEFAULT_THRESHOLD } from '../pipeline/detect/detect-region.js';
+import { BBoxSchema, GeoJsonPolygonSchema, PixelWindowInputSchema } from '../pipeline/raster/georef.js';
 import { prototypeQuery } from '../pipeline/prototypes/prototypes.js';
 import { queryText } from './query-text.js';
 import type { ToolDefinition } from './tool.js';
@@ -17,9 +18,9 @@ const QuerySchema = z.union([
 export const detectInRegionInput = z
   .object({
     image_id: z.string().optional().describe('the image to search (required with window; otherwise every image intersecting bbox/polygon)'),
-    window: z.object({ x: z.number().int().min(0), y: z.number().int().min(0), width: z.number().int().positive(), height: z.number().int().positive() }).strict().optional().describe('pixel window of image_id'),
-    bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]).optional().describe('WGS84 [minLon, minLat, maxLon, maxLat]'),
-    polygon: z.object({ type: z.literal('Polygon'), coordinates: z.array(z.array(z.tuple([z.number(), z.number()]))).min(1) }).optional().describe('WGS84 GeoJSON polygon (lon, lat)'),
+    window: PixelWindowInputSchema.optional().describe('pixel window of image_id'),
+    bbox: BBoxSchema.optional(),
+    polygon: GeoJsonPolygonSchema.extend({ coordinates: GeoJsonPolygonSchema.shape.coordinates.min(1) }).optional().describe('WGS84 GeoJSON polygon (lon, lat)'),
     queries: z.array(QuerySchema).min(1).max(8).describe('free-text and/or prototype queries'),
     threshold: z.number().min(0).max(1).optional().describe('minimum score (0–1) for every query without a stored threshold. Default: 0.6 for text (the calibrated chance that a box is right: query probability × objectness, Platt-scaled; 0.6 maximised F1 summed over ship/aircraft/vehicle on tuning scenes), 0.3 for prototypes; prototypes with a fitted probe use their own'),
     max_detections: z.number().int().min(1).max(2000).default(200),
@@ -28,36 +29,14 @@ export const detectInRegionInput = z
   })
   .strict();
 
-const FeatureSchema = z.object({
-  type: z.literal('Feature'),
-  geometry: z.object({ type: z.literal('Polygon'), coordinates: z.array(z.array(z.tuple([z.number(), z.number()]))) }).nullable(),
-  properties: z.object({
-    detection_id: z.string().describe('id for feedback (add_prototype examples/negatives)'),
-    query: z.string(),
-    score: z.number(),
-    image_id: z.string(),
-    pixel_box: z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() }),
-    lon: z.number().nullable(),
-    lat: z.number().nullable(),
-    acquired_at: z.string().nullable(),
-    sensor: z.string().nullable(),
-    gsd_m: z.number().nullable(),
-    model_version: z.string(),
-  }),
-});
-
 /** Output of detect_in_region: a GeoJSON FeatureCollection plus counts per query. */
 export const detectInRegionOutput = z.object({
   type: z.literal('FeatureCollection'),
-  features: z.array(FeatureSchema),
+  features: z.array(DetectionFeatureSchema),
   counts: z.record(z.string(), z.number()).describe('detections per query label'),
   images: z.array(z.string()).describe('images searched'),
   pixels: z.number().describe('pixels of the region'),
-  searched: z.object({
-    mode: z.enum(['gated', 'exhaustive']),
-    coverage: z.number().describe('share of the region searched with object proposals'),
-    tiles: z.object({ total: z.number(), kept: z.number(), sampled: z.number() }).describe('stored tiles of the region; kept: may hold a query; sampled: searched at random as a recall guard'),
-  }).describe('gated: only where the stored tiles may hold the query; exhaustive: every pixel (exhaustive: true, or images never ingested)'),
+  searched: SearchedAreaSchema,
   model_version: z.string(),
 });
 
@@ -80,7 +59,7 @@ export const detectInRegionTool: ToolDefinition<typeof detectInRegionInput, type
         ...(input.image_id ? { imageId: input.image_id } : {}),
         ...(input.window ? { window: input.window } : {}),
         ...(input.bbox ? { bbox: input.bbox } : {}),
-        ...(input.polygon ? { polygon: input.polygon as never } : {}),
+        ...(input.polygon ? { polygon: input.polygon } : {}),
       },
       input.queries,
       { ...(input.threshold !== undefined ? { threshold: input.threshold } : {}), maxDetections: input.max_detections, prototypes: (name) => prototypeQuery(store, name, enc.modelVersion, { withExemplars: true }), exhaustive: input.exhaustive, ...(ctx.proposer ? { proposer: await ctx.proposer() } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}) },

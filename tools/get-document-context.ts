@@ -4,9 +4,8 @@ import { documentContext } from '../knowledge/document-context.js';
 import { sharedSentenceEncoder } from '../knowledge/sentence-encoder.js';
 import type { ImageRef } from '../pipeline/search/query-vector.js';
 import { windowOfTileId } from './get-tile-image.js';
+import { PixelWindowInputSchema } from '../pipeline/raster/georef.js';
 import type { ToolDefinition } from './tool.js';
-
-const Window = z.object({ x: z.number().int().min(0), y: z.number().int().min(0), width: z.number().int().positive(), height: z.number().int().positive() });
 
 /** Input of get_document_context. */
 export const getDocumentContextInput = z
@@ -16,7 +15,7 @@ export const getDocumentContextInput = z
     image_base64: z.string().optional().describe('an example image as base64 (PNG/JPEG)'),
     image_id: z.string().optional().describe('a catalogued image; with window, a region of it as the example'),
     tile_id: z.string().optional().describe('a tile from search_tiles as the example; box narrows it to an object'),
-    window: Window.optional().describe('pixel window (image pixels) inside image_id, or inside the tile for tile_id'),
+    window: PixelWindowInputSchema.optional().describe('pixel window (image pixels) inside image_id, or inside the tile for tile_id'),
     prototype: z.string().optional().describe('a prototype name (add_prototype): its vector is the query'),
     detection_id: z.string().optional().describe('a detection from detect_in_region: its vector is the query'),
     doc_id: z.string().optional().describe('restrict to one document'),

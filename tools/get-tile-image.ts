@@ -7,6 +7,7 @@ import { squareAround } from '../pipeline/detect/detect-window.js';
 import { detectionRows } from '../pipeline/detect/detections-table.js';
 import type { Stretch } from '../pipeline/raster/stretch.js';
 import type { ToolDefinition } from './tool.js';
+import { PixelWindowSchema } from '../pipeline/raster/georef.js';
 
 /** Chat clients downscale anything larger; 1568 px is Claude's long-edge limit. */
 export const MAX_CHAT_EDGE = 1568;
@@ -38,7 +39,7 @@ export const getTileImageInput = z
 /** Output of get_tile_image (the image bytes go out as an MCP image block). */
 export const getTileImageOutput = z.object({
   image_id: z.string(),
-  window: z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() }),
+  window: PixelWindowSchema,
   width: z.number(),
   height: z.number(),
   /** Image pixels per returned pixel. */

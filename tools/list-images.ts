@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { GeoscoutError } from '../core/errors.js';
 import { listImages, type ImageFilter } from '../pipeline/catalog/catalog.js';
+import { BBoxSchema, GeoJsonPolygonSchema } from '../pipeline/raster/georef.js';
 import type { ToolDefinition } from './tool.js';
 
 /** Input of list_images. */
 export const listImagesInput = z
   .object({
-    bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]).optional().describe('WGS84 [minLon, minLat, maxLon, maxLat]: scenes whose footprint box intersects it'),
+    bbox: BBoxSchema.optional().describe('WGS84 [minLon, minLat, maxLon, maxLat]: scenes whose footprint box intersects it'),
     from: z.string().datetime({ offset: true }).optional().describe('acquired at or after (ISO 8601, e.g. 2024-06-01T00:00:00Z)'),
     to: z.string().datetime({ offset: true }).optional().describe('acquired at or before (ISO 8601)'),
     sensors: z.array(z.string().min(1)).optional().describe('sensor names, e.g. ["WV3"]'),
@@ -14,8 +15,6 @@ export const listImagesInput = z
     limit: z.number().int().min(1).max(1000).default(100).describe('at most this many scenes, oldest acquisition first'),
   })
   .strict();
-
-const Polygon = z.object({ type: z.literal('Polygon'), coordinates: z.array(z.array(z.tuple([z.number(), z.number()]))) });
 
 /** Output of list_images. */
 export const listImagesOutput = z.object({
@@ -32,9 +31,9 @@ export const listImagesOutput = z.object({
       gsd_m: z.number().nullable().describe('ground sample distance in metres'),
       off_nadir_deg: z.number().nullable(),
       crs: z.string().nullable(),
-      bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]).nullable().describe('WGS84 [minLon, minLat, maxLon, maxLat]'),
+      bbox: BBoxSchema.nullable(),
       center: z.object({ lon: z.number(), lat: z.number() }).nullable(),
-      footprint: Polygon.nullable().describe('WGS84 GeoJSON polygon (lon, lat)'),
+      footprint: GeoJsonPolygonSchema.nullable().describe('WGS84 GeoJSON polygon (lon, lat)'),
       status: z.enum(['ready', 'pixel-only', 'stale']),
     }),
   ),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { listPrototypes } from '../pipeline/prototypes/prototypes.js';
-import { PrototypeSummarySchema, renderPrototype } from './add-prototype.js';
+import { PrototypeSummarySchema } from '../pipeline/prototypes/schemas.js';
+import { renderPrototype } from './add-prototype.js';
 import type { ToolDefinition } from './tool.js';
 
 /** Input of list_prototypes. */

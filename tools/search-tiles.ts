@@ -1,23 +1,11 @@
 import { z } from 'zod';
-import { queryVector, type ImageRef } from '../pipeline/search/query-vector.js';
-import { searchTiles, type TileFilter } from '../pipeline/search/tile-search.js';
+import { BBoxSchema } from '../pipeline/raster/georef.js';
+import { ImageRefSchema, queryVector } from '../pipeline/search/query-vector.js';
+import { searchTiles, TileHitSchema, type TileFilter } from '../pipeline/search/tile-search.js';
 import { prototypeQuery } from '../pipeline/prototypes/prototypes.js';
 import { querySizeRange } from '../pipeline/detect/vocabulary.js';
 import { queryText } from './query-text.js';
 import type { ToolDefinition } from './tool.js';
-
-const ImageRefSchema = z.union([
-  z.object({ path: z.string().min(1).describe('image file (PNG/JPEG/WebP/TIFF) on the server') }).strict(),
-  z.object({ base64: z.string().min(16).describe('image bytes, base64 or a data: URL') }).strict(),
-  z
-    .object({
-      image_id: z.string().describe('a catalogued image'),
-      x: z.number().int().min(0), y: z.number().int().min(0),
-      width: z.number().int().positive(), height: z.number().int().positive(),
-    })
-    .strict()
-    .describe('a pixel window of a catalogued image, e.g. a hit\'s best_box'),
-]);
 
 /** Input of search_tiles. */
 export const searchTilesInput = z
@@ -27,7 +15,7 @@ export const searchTilesInput = z
     prototype: z.string().min(1).optional().describe('a prototype name (list_prototypes): search with its fused text+visual vector'),
     negatives: z.array(ImageRefSchema).max(16).optional().describe('examples of what not to return'),
     negative_texts: z.array(z.string().min(1)).max(16).optional().describe('descriptions of what not to return'),
-    bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]).optional().describe('WGS84 [minLon, minLat, maxLon, maxLat]'),
+    bbox: BBoxSchema.optional(),
     from: z.string().datetime({ offset: true }).optional().describe('acquired at or after (ISO 8601)'),
     to: z.string().datetime({ offset: true }).optional().describe('acquired at or before (ISO 8601)'),
     sensors: z.array(z.string()).optional(),
@@ -39,31 +27,8 @@ export const searchTilesInput = z
   })
   .strict();
 
-const BoxSchema = z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() });
-
 /** Output of search_tiles. */
-export const searchTilesOutput = z.object({
-  model_version: z.string(),
-  hits: z.array(
-    z.object({
-      tile_id: z.string(),
-      image_id: z.string(),
-      model_version: z.string(),
-      score: z.number(),
-      tile_score: z.number(),
-      patch_score: z.number().nullable(),
-      object_score: z.number().nullable().describe('similarity of the best object proposal in the tile (rerank "objects")'),
-      level: z.number(),
-      window: BoxSchema,
-      footprint: z.object({ type: z.literal('Polygon'), coordinates: z.array(z.array(z.tuple([z.number(), z.number()]))) }).nullable(),
-      center: z.object({ lon: z.number(), lat: z.number() }).nullable(),
-      acquired_at: z.string().nullable(),
-      sensor: z.string().nullable(),
-      gsd_m: z.number().nullable(),
-      best_box: BoxSchema.extend({ lon: z.number().nullable(), lat: z.number().nullable() }).nullable(),
-    }),
-  ),
-});
+export const searchTilesOutput = z.object({ model_version: z.string(), hits: z.array(TileHitSchema) });
 
 /** search_tiles: text / example / composed queries over embedded tiles with geo, time and sensor filters. */
 export const searchTilesTool: ToolDefinition<typeof searchTilesInput, typeof searchTilesOutput> = {
@@ -86,8 +51,8 @@ export const searchTilesTool: ToolDefinition<typeof searchTilesInput, typeof sea
       {
         ...(proto ? { vectors: [proto.vector] } : {}),
         ...(input.text !== undefined ? { text: input.text } : {}),
-        ...(input.images ? { images: input.images as ImageRef[] } : {}),
-        ...(input.negatives ? { negatives: input.negatives as ImageRef[] } : {}),
+        ...(input.images ? { images: input.images } : {}),
+        ...(input.negatives ? { negatives: input.negatives } : {}),
         ...(input.negative_texts ? { negativeTexts: input.negative_texts } : {}),
       },
       enc, store, ctx.config.allowedRoots, ctx.signal,

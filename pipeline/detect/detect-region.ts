@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { createHash } from 'node:crypto';
 import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
 import { getImage, listImages, type ImageRecord } from '../catalog/catalog.js';
@@ -7,7 +8,7 @@ import type { Store } from '../index/store.js';
 import { validateBbox } from '../index/where.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import { upsertDetections, type DetectionRow } from './detections-table.js';
-import { bboxOf, bboxPolygon, type BBox, type Georef, type GeoJsonPolygon, type PixelWindow } from '../raster/georef.js';
+import { bboxOf, bboxPolygon, GeoJsonPolygonSchema, PixelWindowSchema, type BBox, type Georef, type GeoJsonPolygon, type PixelWindow } from '../raster/georef.js';
 import type { Stretch } from '../raster/stretch.js';
 import { detectWithHead } from './detect-head.js';
 import { detectInWindow, nms, type DetectWindowOptions } from './detect-window.js';
@@ -23,23 +24,25 @@ export interface RegionSpec {
 }
 
 /** One detection as tools return it: GeoJSON Feature (WGS84 polygon) with citation properties. */
-export interface DetectionFeature {
-  type: 'Feature';
-  geometry: GeoJsonPolygon | null;
-  properties: {
-    detection_id: string;
-    query: string;
-    score: number;
-    image_id: string;
-    pixel_box: PixelWindow;
-    lon: number | null;
-    lat: number | null;
-    acquired_at: string | null;
-    sensor: string | null;
-    gsd_m: number | null;
-    model_version: string;
-  };
-}
+export const DetectionFeatureSchema = z.object({
+  type: z.literal('Feature'),
+  geometry: GeoJsonPolygonSchema.nullable(),
+  properties: z.object({
+    detection_id: z.string().describe('id for feedback (add_prototype examples/negatives)'),
+    query: z.string(),
+    score: z.number(),
+    image_id: z.string(),
+    pixel_box: PixelWindowSchema,
+    lon: z.number().nullable(),
+    lat: z.number().nullable(),
+    acquired_at: z.string().nullable(),
+    sensor: z.string().nullable(),
+    gsd_m: z.number().nullable(),
+    model_version: z.string(),
+  }),
+});
+/** One detection as tools return it. */
+export type DetectionFeature = z.infer<typeof DetectionFeatureSchema>;
 
 /**
  * Default score threshold, on the calibrated scale (a text detection's score is the chance
@@ -79,13 +82,15 @@ export interface DetectRegionOptions extends Pick<DetectWindowOptions, 'signal' 
 }
 
 /** How much of the region a call searched. */
-export interface SearchedArea {
-  /** `gated`: only where stored tiles match (some images may have none stored and were searched in full). */
-  mode: 'gated' | 'exhaustive';
-  /** Share of the region's pixels searched with proposals. */
-  coverage: number;
-  tiles: { total: number; kept: number; sampled: number };
-}
+export const SearchedAreaSchema = z
+  .object({
+    mode: z.enum(['gated', 'exhaustive']),
+    coverage: z.number().describe('share of the region searched with object proposals'),
+    tiles: z.object({ total: z.number(), kept: z.number(), sampled: z.number() }).describe('stored tiles of the region; kept: may hold a query; sampled: searched at random as a recall guard'),
+  })
+  .describe('gated: only where the stored tiles may hold the query (images never ingested are searched in full); exhaustive: every pixel (exhaustive: true, or no stored tiles)');
+/** How much of the region a call searched. */
+export type SearchedArea = z.infer<typeof SearchedAreaSchema>;
 
 /**
  * Detects text and/or prototype queries in a region and stores the detections (so they

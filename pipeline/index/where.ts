@@ -1,8 +1,6 @@
 import { GeoscoutError } from '../../core/errors.js';
+import type { BBox } from '../raster/georef.js';
 import { sqlString } from './store.js';
-
-/** WGS84 [minLon, minLat, maxLon, maxLat]. */
-export type BBox = [number, number, number, number];
 
 /**
  * The filters the images table and every tiles table share (same column names: WGS84

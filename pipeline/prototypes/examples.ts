@@ -11,13 +11,8 @@ import { loadRef } from '../search/query-vector.js';
 import { detectionRows } from '../detect/detections-table.js';
 import type { PixelWindow } from '../raster/georef.js';
 
-/** Where an example comes from. Boxes are in image pixels of the catalogued image. */
-export type ExampleRef =
-  | { tile_id: string; box?: PixelWindow }
-  | { image_id: string; x: number; y: number; width: number; height: number }
-  | { detection_id: string }
-  | { path: string }
-  | { base64: string };
+export type { ExampleRef } from './schemas.js';
+import type { ExampleRef } from './schemas.js';
 
 /** A resolved example as stored with a prototype version: its provenance and embedding. */
 export interface StoredExample {

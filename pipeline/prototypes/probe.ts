@@ -6,17 +6,8 @@ export interface Probe {
   b: number;
 }
 
-/** Leave-one-out self-check of a prototype on its own examples. */
-export interface SelfCheck {
-  /** Positives held out one at a time. */
-  n: number;
-  /** Mean over held-out positives of the share of negatives scoring below them (ROC AUC). */
-  auc: number;
-  /** Share of held-out positives scoring above every negative. */
-  top1: number;
-  /** The same AUC for the probe, when one is fitted. */
-  probe_auc: number | null;
-}
+export type { SelfCheck } from './schemas.js';
+import type { SelfCheck } from './schemas.js';
 
 /**
  * Class-balanced, L2-regularised logistic regression by full-batch gradient descent.

@@ -27,23 +27,8 @@ export interface AddPrototypeInput {
   mode?: 'create' | 'extend';
 }
 
-/** A prototype version as tools return it (vectors left out). */
-export interface PrototypeSummary {
-  name: string;
-  version: number;
-  description: string | null;
-  model_version: string;
-  positives: number;
-  negatives: number;
-  has_probe: boolean;
-  threshold: number | null;
-  self_check: SelfCheck | null;
-  created_at: string;
-  /** The few-shot window head (pipeline/fewshot), when ≥ 5 examples have image boxes. */
-  window_head: { examples: number; lengths_m: number[]; train_auc: number; seconds: number; threshold: number; used: boolean; check: { window_head_mrr: number; encoder_mrr: number; window_head_found: number; encoder_found: number; n: number } | null } | null;
-  /** What the probe of the version just added was fitted against (add_prototype only). */
-  probe_negatives?: { given: number; surrounding: number; background: number };
-}
+export type { PrototypeSummary } from './schemas.js';
+import type { PrototypeSummary } from './schemas.js';
 
 /** Minimum positives for a linear probe (below it the fused vector alone scores). */
 export const PROBE_MIN_POSITIVES = 5;

@@ -1,25 +1,29 @@
+import { z } from 'zod';
 import type { CrsInfo, CrsTransform } from './crs.js';
 import { wgs84Transform } from './crs.js';
 
 /** GDAL-order affine: [originX, pixelWidth, rowRotation, originY, columnRotation, pixelHeight]. */
 export type GeoTransform = [number, number, number, number, number, number];
 
+// The geometry shapes as zod schemas, so tool schemas compose them and the types follow (z.infer).
+
 /** A pixel window: left/top in pixels of the full-resolution image, size in pixels. */
-export interface PixelWindow {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+export const PixelWindowSchema = z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() });
+/** A pixel window: left/top in pixels of the full-resolution image, size in pixels. */
+export type PixelWindow = z.infer<typeof PixelWindowSchema>;
+
+/** A pixel window given by a caller: whole pixels inside the image, non-empty. */
+export const PixelWindowInputSchema = z.object({ x: z.number().int().min(0), y: z.number().int().min(0), width: z.number().int().positive(), height: z.number().int().positive() }).strict();
 
 /** A GeoJSON polygon in WGS84, lon/lat order (RFC 7946). */
-export interface GeoJsonPolygon {
-  type: 'Polygon';
-  coordinates: [number, number][][];
-}
+export const GeoJsonPolygonSchema = z.object({ type: z.literal('Polygon'), coordinates: z.array(z.array(z.tuple([z.number(), z.number()]))) });
+/** A GeoJSON polygon in WGS84, lon/lat order (RFC 7946). */
+export type GeoJsonPolygon = z.infer<typeof GeoJsonPolygonSchema>;
 
 /** [minLon, minLat, maxLon, maxLat]. */
-export type BBox = [number, number, number, number];
+export const BBoxSchema = z.tuple([z.number(), z.number(), z.number(), z.number()]).describe('WGS84 [minLon, minLat, maxLon, maxLat]');
+/** [minLon, minLat, maxLon, maxLat]. */
+export type BBox = z.infer<typeof BBoxSchema>;
 
 /** Maps image pixels (x right, y down; 0,0 = top-left corner of the first pixel) to CRS and WGS84. */
 export class Georef {

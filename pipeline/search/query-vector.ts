@@ -1,4 +1,6 @@
 import sharp from 'sharp';
+import { z } from 'zod';
+import { PixelWindowInputSchema } from '../raster/georef.js';
 import { GeoscoutError } from '../../core/errors.js';
 import { assertAllowedPath } from '../../core/paths.js';
 import { getImage } from '../catalog/catalog.js';
@@ -11,10 +13,16 @@ import { INPUT_MAX_BYTES, INPUT_MAX_PIXELS, readInputFile } from '../../core/inp
 import type { Stretch } from '../raster/stretch.js';
 
 /** An example image: a file, base64 bytes, or a window of a catalogued image. */
-export type ImageRef =
-  | { path: string }
-  | { base64: string }
-  | { image_id: string; x: number; y: number; width: number; height: number };
+export const ImageRefSchema = z.union([
+  z.object({ path: z.string().min(1).describe('image file (PNG/JPEG/WebP/TIFF) on the server') }).strict(),
+  z.object({ base64: z.string().min(16).describe('image bytes, base64 or a data: URL') }).strict(),
+  z
+    .object({ image_id: z.string().describe('a catalogued image'), ...PixelWindowInputSchema.shape })
+    .strict()
+    .describe('a pixel window of a catalogued image, e.g. a hit\'s best_box'),
+]);
+/** An example image: a file, bytes, or a pixel window of a catalogued image. */
+export type ImageRef = z.infer<typeof ImageRefSchema>;
 
 /** What to look for: text and/or examples, with negatives and a text modifier. */
 export interface QuerySpec {

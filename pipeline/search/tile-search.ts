@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
 import { sqlString, type Store } from '../index/store.js';
 import { openTilesTable, tilesTableName, vectorValues } from '../index/tiles-table.js';
@@ -13,7 +14,7 @@ import type { Proposer } from '../detect/proposer.js';
 import type { Exemplars } from '../detect/exemplars.js';
 import { refineBox } from '../detect/refine-box.js';
 import type { ClipEncoder } from '../models/encoder.js';
-import { clipBoxTo, type GeoJsonPolygon, type PixelWindow } from '../raster/georef.js';
+import { clipBoxTo, GeoJsonPolygonSchema, PixelWindowSchema, type GeoJsonPolygon } from '../raster/georef.js';
 
 /** Filters on where, when and what took the tile. */
 export interface TileFilter extends GeoTimeFilter {
@@ -21,25 +22,25 @@ export interface TileFilter extends GeoTimeFilter {
 }
 
 /** One search hit, ready to cite. */
-export interface TileHit {
-  tile_id: string;
-  image_id: string;
-  model_version: string;
-  score: number;
-  tile_score: number;
-  patch_score: number | null;
-  /** Similarity of the best object proposal inside the tile (object rerank), else null. */
-  object_score: number | null;
-  level: number;
-  window: PixelWindow;
-  footprint: GeoJsonPolygon | null;
-  center: { lon: number; lat: number } | null;
-  acquired_at: string | null;
-  sensor: string | null;
-  gsd_m: number | null;
-  /** The patch cell that matches best, in image pixels, with its centre in WGS84 when georeferenced. */
-  best_box: { x: number; y: number; width: number; height: number; lon: number | null; lat: number | null } | null;
-}
+export const TileHitSchema = z.object({
+  tile_id: z.string(),
+  image_id: z.string(),
+  model_version: z.string(),
+  score: z.number(),
+  tile_score: z.number(),
+  patch_score: z.number().nullable(),
+  object_score: z.number().nullable().describe('similarity of the best object proposal in the tile (rerank "objects")'),
+  level: z.number(),
+  window: PixelWindowSchema,
+  footprint: GeoJsonPolygonSchema.nullable(),
+  center: z.object({ lon: z.number(), lat: z.number() }).nullable(),
+  acquired_at: z.string().nullable(),
+  sensor: z.string().nullable(),
+  gsd_m: z.number().nullable(),
+  best_box: PixelWindowSchema.extend({ lon: z.number().nullable(), lat: z.number().nullable() }).nullable().describe('the best-matching object or patch region in image pixels, its centre in WGS84 when georeferenced'),
+});
+/** One search hit as tools return it. */
+export type TileHit = z.infer<typeof TileHitSchema>;
 
 /** Options of {@link searchTiles}. */
 export interface SearchOptions {

@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
-import { z } from 'zod';
 import { GeoscoutError, toGeoscoutError } from '../../core/errors.js';
 import { JobRunner } from '../../pipeline/jobs/runner.js';
 import type { ToolContext } from '../../tools/tool.js';
@@ -9,6 +8,7 @@ import { sendError } from '../rest/rest-router.js';
 import { chatRouter, type McpSelf } from './chat-route.js';
 import { MapTileRenderer, type MapTileOptions } from './map-tiles.js';
 import { windowUnderBox } from './map-window.js';
+import { BBoxSchema } from '../../pipeline/raster/georef.js';
 
 const PUBLIC_DIR = path.join(import.meta.dirname, 'public');
 const MAPLIBRE_DIR = path.join(path.dirname(createRequire(import.meta.url).resolve('maplibre-gl/package.json')), 'dist');
@@ -62,7 +62,7 @@ export function createWebApp(opts: WebOptions): WebApp {
   });
   api.post('/api/map/window', async (req, res) => {
     try {
-      const bbox = z.tuple([z.number(), z.number(), z.number(), z.number()]).safeParse(req.body?.bbox);
+      const bbox = BBoxSchema.safeParse(req.body?.bbox);
       if (!bbox.success) throw new GeoscoutError('INVALID_INPUT', 'Send {"bbox": [minLon, minLat, maxLon, maxLat]}.');
       res.json(await windowUnderBox(await opts.context.store(), bbox.data));
     } catch (err) {
