@@ -34,25 +34,19 @@ import { searchTilesInput, searchTilesTool } from '../tools/search-tiles.js';
 import type { ToolContext } from '../tools/tool.js';
 import { iou } from './metrics/boxes.js';
 import { averagePrecision101, matchDetections, type Detection, type GroundTruthBox } from './metrics/detection.js';
-import { loadKitCars, loadNeonTrees, overlapping, writeRealMosaic, writeRealScene, type RealClass, type RealScene } from './real/real-data.js';
+import { DEFAULT_EXAMPLE_NAMES, DEFAULT_MAX_EVAL, loadKitCars, loadNeonTrees, realSplit, writeRealMosaic, writeRealScene, type RealClass, type RealScene } from './real/real-data.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = process.env.GEOSCOUT_REAL_DATA ?? path.resolve(here, '../../shared/data/real');
 const GSD = Number(process.env.BENCH_REAL_GSD ?? 0.3);
 const SHOTS = (process.env.BENCH_REAL_SHOTS ?? '5,10,20').split(',').map(Number).filter((n) => n > 0);
-const MAX_EVAL = Number(process.env.BENCH_REAL_MAX_EVAL ?? 12);
+const MAX_EVAL = Number(process.env.BENCH_REAL_MAX_EVAL ?? DEFAULT_MAX_EVAL);
 /** Side of the real mosaic the 5-shot timing runs on (0: skip). */
 /** Example draws per k. */
 const DRAWS = Number(process.env.BENCH_REAL_DRAWS ?? 3);
 const MOSAIC = Number(process.env.BENCH_REAL_MOSAIC ?? 4096);
-/**
- * Images the few-shot examples come from (the rest are evaluated): two acquisitions per class,
- * as an analyst boxing examples across an archive would. Until session 12 they were MOS74 + MOS75
- * (adjacent, overlapping frames of one flight) and YELL crop2 alone; 20-shot cars scored 0.8–0.9
- * on frames of that flight and 0.3–0.5 on the others (scratch run: 10-shot 0.39 → 0.57 with
- * one example image per flight). Env BENCH_REAL_EXAMPLES: comma-separated image names.
- */
-const EXAMPLE_NAMES = (process.env.BENCH_REAL_EXAMPLES ?? 'MOS74,MOS160,2019_YELL_2_528000_4978000_image_crop2,OSBS_029').split(',').filter(Boolean);
+/** Env BENCH_REAL_EXAMPLES: comma-separated image names the examples come from (default real-data.ts DEFAULT_EXAMPLE_NAMES). */
+const EXAMPLE_NAMES = process.env.BENCH_REAL_EXAMPLES ? process.env.BENCH_REAL_EXAMPLES.split(',').filter(Boolean) : DEFAULT_EXAMPLE_NAMES;
 
 interface Catalogued extends RealScene { rec: ImageRecord }
 
@@ -84,11 +78,9 @@ async function main() {
 async function benchClass(cls: RealClass, store: Store, ctx: ToolContext, tmpDir: string): Promise<void> {
   const dir = path.join(tmpDir, cls.name);
   await mkdir(dir, { recursive: true });
-  const examples = cls.images.filter((i) => EXAMPLE_NAMES.includes(i.name));
-  if (!examples.length) examples.push(cls.images[0]!);
+  const { examples, evaluation } = realSplit(cls, EXAMPLE_NAMES, MAX_EVAL);
   const nEx = examples.length;
-  // Frames overlapping an example frame would show the examples' own cars: not evaluated.
-  const chosen = [...examples, ...spread(cls.images.filter((i) => !examples.some((e) => e === i || overlapping(e, i))), MAX_EVAL)];
+  const chosen = [...examples, ...evaluation];
   const scenes: Catalogued[] = [];
   for (const [i, img] of chosen.entries()) {
     const s = await writeRealScene(img, dir, GSD, i);
@@ -231,12 +223,6 @@ function atThreshold(dets: Detection[], gts: GroundTruthBox[], threshold: number
   const m = matchDetections(dets.filter((d) => d.score >= threshold), gts, { maxDetsPerImage: Infinity });
   const tp = m.scored.filter((s) => s.tp).length;
   return { recall: m.numGt ? tp / m.numGt : NaN, fp: m.scored.length - tp };
-}
-
-/** Up to n items spread evenly over the list (consecutive KIT frames overlap; spreading keeps the set varied). */
-function spread<T>(xs: T[], n: number): T[] {
-  if (xs.length <= n) return xs;
-  return Array.from({ length: n }, (_, i) => xs[Math.floor((i * xs.length) / n)]!);
 }
 
 function shuffled<T>(xs: T[], seed: number): T[] {

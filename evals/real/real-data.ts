@@ -160,6 +160,37 @@ async function writeRgbGeoTiff(tiffPath: string, data: Uint8Array, width: number
   await writeFile(tiffPath.replace(/\.tif$/, '.meta.json'), JSON.stringify({ acquired_at: '2020-06-01T10:00:00Z', sensor: 'aerial-resampled', gsd_m: gsdM }));
 }
 
+/**
+ * Images the few-shot examples come from by default: two acquisitions per class, as an
+ * analyst boxing examples across an archive would. Until session 12 they were MOS74 + MOS75
+ * (adjacent, overlapping frames of one flight) and YELL crop2 alone; 20-shot cars scored
+ * 0.8–0.9 on frames of that flight and 0.3–0.5 on the others.
+ */
+export const DEFAULT_EXAMPLE_NAMES = ['MOS74', 'MOS160', '2019_YELL_2_528000_4978000_image_crop2', 'OSBS_029'];
+/** Evaluation images per class by default. */
+export const DEFAULT_MAX_EVAL = 12;
+
+/**
+ * The benchmark's split of a class: the example images, the evaluation images (up to
+ * `maxEval`, spread over the rest, never a frame overlapping an example), and the images
+ * left for training (neither, and overlapping no evaluation frame), which the shipped
+ * objectness model's real patches come from (evals/real/make-real-objectness-data.ts).
+ */
+export function realSplit(cls: RealClass, exampleNames: string[] = DEFAULT_EXAMPLE_NAMES, maxEval = DEFAULT_MAX_EVAL): { examples: RealImage[]; evaluation: RealImage[]; training: RealImage[] } {
+  const examples = cls.images.filter((i) => exampleNames.includes(i.name));
+  if (!examples.length) examples.push(cls.images[0]!);
+  // Frames overlapping an example frame would show the examples' own cars: not evaluated.
+  const evaluation = spread(cls.images.filter((i) => !examples.some((e) => e === i || overlapping(e, i))), maxEval);
+  const training = cls.images.filter((i) => !evaluation.some((e) => e === i || overlapping(e, i)));
+  return { examples, evaluation, training };
+}
+
+/** Up to n items spread evenly over the list (consecutive KIT frames overlap; spreading keeps the set varied). */
+function spread<T>(xs: T[], n: number): T[] {
+  if (xs.length <= n) return xs;
+  return Array.from({ length: n }, (_, i) => xs[Math.floor((i * xs.length) / n)]!);
+}
+
 /** Whether two images are consecutive (overlapping) frames of one flight. */
 export function overlapping(a: RealImage, b: RealImage): boolean {
   return !!a.frame && !!b.frame && a.frame.flight === b.frame.flight && Math.abs(a.frame.n - b.frame.n) <= 1;

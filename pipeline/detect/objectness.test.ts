@@ -1,3 +1,4 @@
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,7 @@ import { makeTempDir } from '../../core/testing/temp-dir.js';
 import { openRaster, type Raster } from '../raster/raster.js';
 import { generateScene, type GeneratedScene } from '../synth/generate-scene.js';
 import type { SceneObject } from '../synth/plan-types.js';
-import { interpolate, ObjectnessModel } from './objectness.js';
+import { interpolate, ObjectnessModel, type ObjectnessProposal } from './objectness.js';
 import { boxIou, type Proposal } from './proposals.js';
 
 // A fresh scene (seed 7 is in neither the training seeds ≥ 50000 nor the benchmark's),
@@ -93,6 +94,36 @@ describe('ObjectnessModel', () => {
     await m.close();
     const rgb = { data: new Uint8Array(64 * 64 * 3), width: 64, height: 64 };
     await expect(m.propose(rgb, { x: 0, y: 0 }, 1, 0.5)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
+  it('runs a pass on its own weights when the manifest names them (the real-imagery 0.25 m/px pass)', async () => {
+    const fine = model.manifest.passes.find((p) => p.onnx);
+    expect(fine?.mpp).toBe(0.25);
+    // The same manifest without the pass's own weights: that pass runs the base weights.
+    const dir = path.join(tmp!.dir, 'base-only');
+    await mkdir(dir);
+    for (const f of [model.manifest.onnx, fine!.onnx!]) await copyFile(path.join(model.dir, f), path.join(dir, f));
+    const manifest = JSON.parse(await readFile(path.join(model.dir, 'objectness.json'), 'utf8'));
+    manifest.passes = manifest.passes.map(({ onnx: _onnx, ...p }: { onnx?: string }) => p);
+    await writeFile(path.join(dir, 'objectness.json'), JSON.stringify(manifest));
+    const base = await ObjectnessModel.open(dir);
+    try {
+      // Around the scene's first vehicle: the 0.25 m/px pass proposes cars.
+      const v = ofClass('vehicle')[0]!;
+      const x0 = Math.max(0, Math.min(SIZE - 384, Math.round(v.bbox[0]) - 192)), y0 = Math.max(0, Math.min(SIZE - 384, Math.round(v.bbox[1]) - 192));
+      const rgb = await raster.readRgb({ x: x0, y: y0, width: 384, height: 384 });
+      const key = (p: Proposal) => `${Math.round(p.x)},${Math.round(p.y)},${Math.round(p.width)},${Math.round(p.height)}`;
+      const finePass = (ps: ObjectnessProposal[]) => ps.filter((p) => p.scaleM === 0.25).map(key).sort();
+      const [a, b] = [finePass(await model.propose(rgb, { x: x0, y: y0 }, 1, 0.5, { raw: true })), finePass(await base.propose(rgb, { x: x0, y: y0 }, 1, 0.5, { raw: true }))];
+      expect(a.length).toBeGreaterThan(0);
+      expect(a).not.toEqual(b);
+    } finally {
+      await base.close();
+    }
+    // A pass naming weights that are not there is a clear error, not a crash later.
+    manifest.passes[0].onnx = 'missing.onnx';
+    await writeFile(path.join(dir, 'objectness.json'), JSON.stringify(manifest));
+    await expect(ObjectnessModel.open(dir)).rejects.toThrow(/missing\.onnx/);
   });
 });
 

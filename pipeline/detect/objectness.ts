@@ -20,7 +20,13 @@ export const DEFAULT_OBJECTNESS_DIR = path.join(SHIPPED_MODELS_DIR, 'geoscout-ob
  * is lower): calibrated, one threshold serves cars and ships alike.
  */
 const CalibrationSchema = z.array(z.tuple([z.number(), z.number()])).min(2);
-const PassSchema = z.object({ mpp: z.number().positive(), minPx: z.number().positive(), maxPx: z.number().positive(), calibration: CalibrationSchema.optional() });
+/**
+ * One resolution the model runs at. `onnx` names weights of its own for this pass (default:
+ * the manifest's): since 1.3.0 the 0.25 m/px pass, which proposes cars and tree crowns, runs
+ * weights fine-tuned on real aerial imagery, while the coarser passes keep the synthetic-only
+ * weights that fine-tune cost ship recall at (MODEL_CARD.md).
+ */
+const PassSchema = z.object({ mpp: z.number().positive(), minPx: z.number().positive(), maxPx: z.number().positive(), calibration: CalibrationSchema.optional(), onnx: z.string().optional() });
 const ManifestSchema = z.object({
   id: z.string(),
   version: z.string(),
@@ -87,7 +93,8 @@ export class ObjectnessModel {
   private constructor(
     readonly dir: string,
     readonly manifest: ObjectnessManifest,
-    private readonly session: ort.InferenceSession,
+    /** One session per weights file (manifest `onnx` and any pass's own). */
+    private readonly sessions: Map<string, ort.InferenceSession>,
   ) {}
 
   /**
@@ -103,8 +110,14 @@ export class ObjectnessModel {
       const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
       throw new GeoscoutError(missing ? 'NOT_FOUND' : 'CORRUPT_DATA', `Cannot read the objectness model manifest ${file}: ${(cause as Error).message}. Restore models/geoscout-objectness or retrain it with pipeline/train/train-objectness.sh.`, { cause, details: { path: file } });
     }
-    const onnxPath = path.join(dir, manifest.onnx);
-    return new ObjectnessModel(dir, manifest, await createSession(onnxPath, sessionOptions(opts), opts.provider));
+    const sessions = new Map<string, ort.InferenceSession>();
+    try {
+      for (const f of new Set([manifest.onnx, ...manifest.passes.flatMap((p) => (p.onnx ? [p.onnx] : []))])) sessions.set(f, await createSession(path.join(dir, f), sessionOptions(opts), opts.provider));
+    } catch (err) {
+      await Promise.all([...sessions.values()].map((s) => s.release()));
+      throw err;
+    }
+    return new ObjectnessModel(dir, manifest, sessions);
   }
 
   /**
@@ -127,7 +140,7 @@ export class ObjectnessModel {
       const lo = Math.max(pass.minPx, prior.minM / pass.mpp), hi = Math.min(pass.maxPx, prior.maxM / pass.mpp);
       if (f < 1 / maxUp - 1e-9 || lo > hi || Math.min(rgb.width, rgb.height) / f < 16) continue;
       const core = opts.core ? { x0: (opts.core.x - origin.x) / scale, y0: (opts.core.y - origin.y) / scale, x1: (opts.core.x + opts.core.width - origin.x) / scale, y1: (opts.core.y + opts.core.height - origin.y) / scale } : null;
-      for (const p of await this.runPass(rgb, f, opts, { lo, hi }, core)) {
+      for (const p of await this.runPass(this.sessions.get(pass.onnx ?? this.manifest.onnx)!, rgb, f, opts, { lo, hi }, core)) {
         const o = pass.calibration && !opts.raw ? interpolate(pass.calibration, p.score) : p.score;
         out.push({ x: origin.x + p.x * scale, y: origin.y + p.y * scale, width: p.width * scale, height: p.height * scale, contrast: o, objectness: o, scaleM: pass.mpp });
       }
@@ -136,7 +149,7 @@ export class ObjectnessModel {
   }
 
   /** One pass over the chunk, tile by tile: boxes in rgb pixels whose centre is in the tile's core. */
-  private async runPass(rgb: RgbImage, f: number, opts: ObjectnessOptions, band: { lo: number; hi: number }, core: { x0: number; y0: number; x1: number; y1: number } | null): Promise<Array<{ x: number; y: number; width: number; height: number; score: number }>> {
+  private async runPass(session: ort.InferenceSession, rgb: RgbImage, f: number, opts: ObjectnessOptions, band: { lo: number; hi: number }, core: { x0: number; y0: number; x1: number; y1: number } | null): Promise<Array<{ x: number; y: number; width: number; height: number; score: number }>> {
     const mw = Math.round(rgb.width / f), mh = Math.round(rgb.height / f);
     // Model pixels whose boxes can matter: the caller's core plus half the pass's largest box
     // (a box centred in the core reaches that far); the whole chunk without a core.
@@ -157,7 +170,7 @@ export class ObjectnessModel {
         const w = Math.max(1, Math.round((rx1 - rx0) / f)), h = Math.max(1, Math.round((ry1 - ry0) / f));
         const sx = (rx1 - rx0) / w, sy = (ry1 - ry0) / h; // rgb px per model px in this tile
         const { input, pw, ph } = await this.tileInput(rgb, { left: rx0, top: ry0, width: rx1 - rx0, height: ry1 - ry0 }, w, h);
-        const res = await this.session.run({ [this.manifest.input.name]: new ort.Tensor('float32', input, [1, 3, ph, pw]) });
+        const res = await session.run({ [this.manifest.input.name]: new ort.Tensor('float32', input, [1, 3, ph, pw]) });
         const peaks = this.decode(res, pw, ph, opts.minScore ?? 0.1);
         for (const p of peaks) {
           const cx = p.cx, cy = p.cy;
@@ -213,11 +226,11 @@ export class ObjectnessModel {
     return out;
   }
 
-  /** Releases the ONNX session; safe to call twice. */
+  /** Releases the ONNX sessions; safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.session.release();
+    await Promise.all([...this.sessions.values()].map((s) => s.release()));
   }
 }
 

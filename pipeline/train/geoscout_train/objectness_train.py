@@ -196,10 +196,13 @@ def export(args: argparse.Namespace) -> None:
         "decode": "peak (3x3 max) at cell (i, j): centre = (i + offset[0], j + offset[1]) * stride, "
                   "size = exp(size) * stride, in model pixels",
         "passes": PASSES,
-        # What the data taught, read from the shards (wind turbines are positives since 1.2.0).
-        "classes_trained": sorted({c for m in metas for c in m.get("positives", {})}),
+        # What the data taught, read from the shards (wind turbines are positives since 1.2.0;
+        # real car and tree-crown patches since 1.3.0: evals/real/make-real-objectness-data.ts).
+        "classes_trained": sorted({c for m in metas for c in m.get("positives", {})} | {f"real {c}" for m in metas for c in m.get("real", {})}),
         "classes_excluded": sorted({c for m in metas for c in m.get("ignored", [])}),
-        "training": {"seeds": [m["seeds"] for m in metas], "patches": sum(m["count"] for m in metas), "gsd_m": [0.3, 1.0],
+        "training": {"seeds": [m["seeds"] for m in metas if "seeds" in m], "patches": sum(m["count"] for m in metas), "gsd_m": [0.3, 1.0],
+                     "real": {c: {"images": len(v["images"]), "boxes": v["boxes"]} for m in metas for c, v in m.get("real", {}).items()},
+                     "attribution": [a for m in metas for a in m.get("attribution", [])],
                      "patch": PATCH, "steps": ck.get("step"), "parity_max_abs_diff": diff},
         "metrics": ck.get("metrics", {}),
     }
