@@ -47,18 +47,20 @@ describe('few-shot window head on real imagery', () => {
     const added = await addPrototypeTool.handler(addPrototypeInput.parse({ name: 'car', examples, mode: 'create' }), ctx);
     expect(added.prototype.window_head).not.toBeNull();
     expect(added.prototype.window_head!.examples).toBe(10);
-    // The cross-check on the examples finds the head boxes and ranks held-out cars better than the encoder.
+    // The cross-check on the examples ranks held-out cars higher with the head than with the
+    // encoder, and the head boxes most of them. (Since objectness 1.3.0's real-trained fine
+    // pass, the encoder path boxes them too — 0.9–1.0 here — so rank decides.)
     expect(added.prototype.window_head!.used).toBe(true);
     const check = added.prototype.window_head!.check!;
     expect(check.window_head_mrr).toBeGreaterThan(check.encoder_mrr);
-    expect(check.window_head_found).toBeGreaterThan(check.encoder_found);
+    expect(check.window_head_found).toBeGreaterThanOrEqual(0.8);
     // Cars are 4–5 m: the head scans at the examples' length.
     expect(added.prototype.window_head!.lengths_m[0]).toBeGreaterThan(3);
     expect(added.prototype.window_head!.lengths_m[0]).toBeLessThan(7);
     const out = detectInRegionOutput.parse(await detectInRegionTool.handler(detectInRegionInput.parse({ image_id: target.rec.image_id, queries: [{ prototype: 'car' }], threshold: 0.02, max_detections: 2000 }), ctx));
     const dets = out.features.map((f) => ({ bbox: [f.properties.pixel_box.x, f.properties.pixel_box.y, f.properties.pixel_box.width, f.properties.pixel_box.height] as [number, number, number, number], score: f.properties.score }));
     const ap = averagePrecision101(dets, target.boxes.map((b) => ({ bbox: b })), { maxDetsPerImage: Infinity });
-    // Measured 0.78 here (MOS74 and MOS81 are frames of one flight); encoder-only prototypes score 0.12–0.14 on real cars (bench:real).
+    // Measured 0.78 here (MOS74 and MOS81 are frames of one flight); encoder-only prototypes scored 0.12–0.14 on real cars before objectness 1.3.0 (bench:real).
     expect(ap).toBeGreaterThan(0.35);
     // At the head's own threshold the count is of the right order (the image holds 26 cars).
     const atDefault = detectInRegionOutput.parse(await detectInRegionTool.handler(detectInRegionInput.parse({ image_id: target.rec.image_id, queries: [{ prototype: 'car' }] }), ctx));
