@@ -21,8 +21,7 @@ import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:f
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import sharp from 'sharp';
-import { loadKitCars, loadNeonTrees, realSplit, type Box, type RealImage } from './real-data.js';
+import { loadKitCars, loadNeonTrees, realSplit, resampleRealImage, type Box, type RealImage } from './real-data.js';
 
 const PATCH = 256;
 const PASSES = [0.25, 0.5];
@@ -51,13 +50,7 @@ const rnd = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 4294967296);
 interface Resampled { rgb: Buffer; width: number; height: number; boxes: Box[]; ignore: Box[]; split: 'train' | 'val' }
 
 async function resample(img: RealImage, mpp: number, split: 'train' | 'val'): Promise<Resampled> {
-  const f = img.gsdM / mpp;
-  const src = sharp(img.file).removeAlpha();
-  const meta = await src.metadata();
-  const width = Math.max(1, Math.round(meta.width! * f)), height = Math.max(1, Math.round(meta.height! * f));
-  const rgb = await src.resize(width, height, { kernel: f < 1 ? 'mitchell' : 'lanczos3', fit: 'fill' }).raw().toBuffer();
-  const scale = (b: Box): Box => [b[0] * f, b[1] * f, b[2] * f, b[3] * f];
-  return { rgb, width, height, boxes: img.boxes.map(scale), ignore: img.ignore.map(scale), split };
+  return { ...(await resampleRealImage(img, mpp)), split };
 }
 
 /**

@@ -104,15 +104,21 @@ export interface RealScene {
  * its own easting so footprints never overlap. Boxes are scaled with the pixels.
  */
 export async function writeRealScene(img: RealImage, outDir: string, gsdM: number, index: number): Promise<RealScene> {
+  const { rgb, width, height, boxes, ignore } = await resampleRealImage(img, gsdM);
+  const tiffPath = path.join(outDir, `${img.name}.tif`);
+  await writeRgbGeoTiff(tiffPath, new Uint8Array(rgb.buffer, rgb.byteOffset, rgb.byteLength), width, height, gsdM, index);
+  return { name: img.name, tiffPath, width, height, gsdM, boxes, ignore };
+}
+
+/** An image's RGB (interleaved, 8-bit) and boxes resampled to `gsdM`: area-averaging when shrinking, as an overview would. */
+export async function resampleRealImage(img: RealImage, gsdM: number): Promise<{ rgb: Buffer; width: number; height: number; boxes: Box[]; ignore: Box[] }> {
   const f = img.gsdM / gsdM;
   const src = sharp(img.file).removeAlpha();
   const meta = await src.metadata();
   const width = Math.max(1, Math.round(meta.width! * f)), height = Math.max(1, Math.round(meta.height! * f));
-  const data = await src.resize(width, height, { kernel: f < 1 ? 'mitchell' : 'lanczos3', fit: 'fill' }).raw().toBuffer();
-  const tiffPath = path.join(outDir, `${img.name}.tif`);
-  await writeRgbGeoTiff(tiffPath, new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width, height, gsdM, index);
+  const rgb = await src.resize(width, height, { kernel: f < 1 ? 'mitchell' : 'lanczos3', fit: 'fill' }).raw().toBuffer();
   const scale = (b: Box): Box => [b[0] * f, b[1] * f, b[2] * f, b[3] * f];
-  return { name: img.name, tiffPath, width, height, gsdM, boxes: img.boxes.map(scale), ignore: img.ignore.map(scale) };
+  return { rgb, width, height, boxes: img.boxes.map(scale), ignore: img.ignore.map(scale) };
 }
 
 /**
