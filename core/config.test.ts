@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV_KEYS, loadConfig } from './config.js';
 import { assertAllowedPath, expandPaths } from './paths.js';
+import { sourceFiles } from './testing/source-files.js';
 import { makeTempDir } from './testing/temp-dir.js';
 
 let tmp: Awaited<ReturnType<typeof makeTempDir>>;
@@ -37,11 +38,11 @@ describe('configuration', () => {
     for (const name of [...Object.keys(ENV_KEYS), 'GEOSCOUT_CONFIG', 'GEOSCOUT_TOKEN']) expect(table, name).toContain(`\`${name}\``);
   });
 
-  it('reads geoscout settings in one place: no GEOSCOUT_* or hub variable is read outside core/config.ts', async () => {
+  it('reads geoscout settings in one place: no GEOSCOUT_* or hub variable is read outside core/config.ts', () => {
     const root = path.join(import.meta.dirname, '..');
     const offenders: string[] = [];
     for (const dir of ['core', 'pipeline', 'knowledge', 'tools', 'agent', 'server']) {
-      for (const file of await sourceFiles(path.join(root, dir))) {
+      for (const file of sourceFiles(path.join(root, dir))) {
         if (file.endsWith('core/config.ts') || file.endsWith('core/log.ts')) continue;
         const text = readFileSync(file, 'utf8');
         for (const m of text.matchAll(/\benv\??\.((?:GEOSCOUT|HF)_\w+)/g)) offenders.push(`${path.relative(root, file)}: ${m[1]}`);
@@ -91,12 +92,3 @@ describe('paths', () => {
   });
 });
 
-/** Non-test TypeScript files under a folder (benchmarks and test helpers excluded). */
-async function sourceFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    const full = path.join(e.parentPath, e.name);
-    if (e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && !/\/(bench|testing|node_modules)\//.test(full)) out.push(full);
-  }
-  return out;
-}

@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sourceFiles } from './testing/source-files.js';
 
 // The layering a newcomer should be able to rely on, checked on every run: no import cycles
 // between domain folders (each pipeline/<x> is its own domain), and the layers import only
@@ -13,16 +14,6 @@ const LAYER: Record<string, number> = { core: 0, pipeline: 1, knowledge: 2, tool
 function domainOf(rel: string): string {
   const [top, sub] = rel.split('/');
   return top === 'pipeline' && sub && !sub.endsWith('.ts') ? `pipeline/${sub}` : top!;
-}
-
-function sourceFiles(dir: string, out: string[] = []): string[] {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (['node_modules', 'fixtures', 'testing', 'bench', 'scratch', 'public'].includes(e.name) || e.name.startsWith('.')) continue;
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) sourceFiles(p, out);
-    else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) out.push(p);
-  }
-  return out;
 }
 
 /** Edges between domains, each with the import lines that make it. */

@@ -12,8 +12,11 @@ async function askAgent(opts: AskOptions): Promise<AskResult> {
 
 interface AgentOptions { url?: string; token?: string }
 
-const targetOf = (o: AgentOptions): McpTarget | undefined =>
-  o.url ? { kind: 'http', url: o.url, ...(o.token ?? readSecret('GEOSCOUT_TOKEN') ? { token: (o.token ?? readSecret('GEOSCOUT_TOKEN'))! } : {}) } : undefined;
+function targetOf(o: AgentOptions): McpTarget | undefined {
+  if (!o.url) return undefined;
+  const token = o.token ?? readSecret('GEOSCOUT_TOKEN');
+  return { kind: 'http', url: o.url, ...(token ? { token } : {}) };
+}
 
 const withTarget = (cmd: Command) =>
   cmd
