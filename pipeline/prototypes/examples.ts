@@ -11,7 +11,6 @@ import { loadRef } from '../search/query-vector.js';
 import { detectionRows } from '../detect/detections-table.js';
 import type { PixelWindow } from '../raster/georef.js';
 
-export type { ExampleRef } from './schemas.js';
 import type { ExampleRef } from './schemas.js';
 
 /** A resolved example as stored with a prototype version: its provenance and embedding. */

@@ -6,7 +6,6 @@ export interface Probe {
   b: number;
 }
 
-export type { SelfCheck } from './schemas.js';
 import type { SelfCheck } from './schemas.js';
 
 /**

@@ -6,14 +6,15 @@ import type { Store } from '../index/store.js';
 import { sqlString } from '../index/store.js';
 import { openTilesTable, tilesTableName, vectorValues } from '../index/tiles-table.js';
 import type { ClipEncoder } from '../models/encoder.js';
-import { resolveExamples, type ExampleRef, type StoredExample } from './examples.js';
+import { resolveExamples, type StoredExample } from './examples.js';
 import { MIN_HEAD_EXAMPLES } from '../fewshot/fit-head.js';
 import { fitPrototypeHead, located, withExampleImages } from '../fewshot/prototype-head.js';
 import { isWindowHead } from '../fewshot/window-head.js';
 import { chooseDetector, type DetectorChoice } from './choose-detector.js';
 import { exemplarsOf, fuse } from './prototype-vectors.js';
 import { surroundingNegatives } from './hard-negatives.js';
-import { fitProbe, looSelfCheck, type Probe, type SelfCheck } from './probe.js';
+import { fitProbe, looSelfCheck, type Probe } from './probe.js';
+import type { ExampleRef, PrototypeSummary, SelfCheck } from './schemas.js';
 import { setFeedback } from '../detect/detections-table.js';
 import { prototypeRows, prototypesTable, type PrototypeRow } from './tables.js';
 
@@ -26,9 +27,6 @@ export interface AddPrototypeInput {
   /** Extend the current version (default) or require the name to be new. */
   mode?: 'create' | 'extend';
 }
-
-export type { PrototypeSummary } from './schemas.js';
-import type { PrototypeSummary } from './schemas.js';
 
 /** Minimum positives for a linear probe (below it the fused vector alone scores). */
 export const PROBE_MIN_POSITIVES = 5;
