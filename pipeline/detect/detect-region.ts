@@ -129,16 +129,16 @@ export async function detectInRegion(
   const searched: SearchedArea = { mode: opts.exhaustive ? 'exhaustive' : 'gated', coverage: 0, tiles: { total: 0, kept: 0, sampled: 0 } };
   // Text queries have a calibrated tile threshold; a prototype's tile scores do not yet (its
   // vector is made of crops, not tiles), so a call with one searches every pixel.
-  const gateVectors = scored.some(isPrototypeQuery) ? [] : scored.map((q) => q.queryVector);
+  const gateQueries = scored.some(isPrototypeQuery) ? [] : scored;
   for (const { rec, window, inside } of targets) {
     throwIfAborted(opts.signal);
-    const gate = opts.exhaustive || !gateVectors.length ? null : await tileGate(store, enc, rec.image_id, window, gateVectors, opts.gate);
+    const gate = opts.exhaustive || !gateQueries.length ? null : await tileGate(store, enc, rec.image_id, window, gateQueries, opts.gate);
     if (gate) for (const k of ['total', 'kept', 'sampled'] as const) searched.tiles[k] += gate.tiles[k];
     searched.coverage += (gate ? gate.coverage : 1) * window.width * window.height;
     const raster = await openCatalogImage(rec, opts.signal);
     try {
       const dets = !scored.length ? [] : await detectInWindow(raster, rec.gsd_m, window, scored, enc, {
-        ...(gate ? { areas: gate.areas } : {}),
+        ...(gate ? { areas: { perQuery: gate.areas, smallSide: gate.smallSide } } : {}),
         stretch: rec.stretch as Stretch,
         threshold: opts.threshold ?? TEXT_DEFAULT_THRESHOLD,
         maxRegionPixels: max,

@@ -1,13 +1,14 @@
 import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import { intersectWindows, type PixelWindow } from '../raster/georef.js';
+import type { QueryAreas } from './tile-gate.js';
 import type { Raster, RgbImage } from '../raster/raster.js';
 import type { Stretch } from '../raster/stretch.js';
 import type { PixelBox } from './refine-box.js';
 import { exemplarFactor } from './exemplars.js';
 import { boxIou, DEFAULT_SIZE_PRIOR, type SizePrior } from './proposals.js';
-import { saliencyProposer, type Proposer } from './proposer.js';
-import { calibrateTextScore, detectionLogitScales, isPrototypeQuery, scoreCrop, type PreparedQuery } from './scorer.js';
+import { saliencyProposer, type ProposeOptions, type Proposer, type ScoredProposal } from './proposer.js';
+import { calibrateTextScore, detectionLogitScales, isPrototypeQuery, rawTextScore, scoreCrop, type PreparedQuery } from './scorer.js';
 import { rows } from './vectors.js';
 import { encodeCropsCached } from './crop-cache.js';
 import { sizePriorFactor } from './vocabulary.js';
@@ -41,11 +42,24 @@ export interface DetectWindowOptions {
   /** Time spent per stage, ms, added up (for the benchmark). */
   timings?: { read: number; proposals: number; encode: number; score: number };
   /**
-   * Only these parts of the window may hold detections (the stored-tile gate, tile-gate.ts):
-   * chunks without one are skipped, and a chunk reads only around its parts (plus context).
+   * Per query (same order as the queries), the parts of the window that may hold it (the
+   * stored-tile gate, tile-gate.ts). Chunks without a part are skipped; a chunk reads only
+   * around its parts (plus context); the objectness model's passes for small objects run only
+   * in level-0 parts, its enlarging pass only in those of queries for small objects; saliency
+   * blobs are skipped when every query names a class of known size. Default: every pixel,
+   * every proposal source.
    */
-  areas?: PixelWindow[];
+  areas?: { perQuery: QueryAreas[]; smallSide: number };
 }
+
+/**
+ * A query whose smallest object (its class's size range) is shorter than this many image
+ * pixels needs the objectness pass that enlarges the image (0.25 m/px on 0.5 m imagery): cars
+ * parked side by side touch at the image's own resolution, and a light aircraft (11 m, 22 px)
+ * on a road was found only by that pass (tools/detect-in-region.test.ts). Queries for larger
+ * things (warehouses, hangars, from 40 m) skip it; a query of unknown size gets every pass.
+ */
+const FINE_PASS_PX = 32;
 
 /**
  * Same-label boxes that overlap a kept box at least this much vote on its coordinates
@@ -85,9 +99,11 @@ export async function detectInWindow(raster: Raster, gsdM: number | null, win: P
   const found: RawDetection[] = [];
   const voters: Voter[] = [];
   const cores = chunksOf(win, chunk);
+  const floors = queries.map((q) => scoreFloor(q, q.threshold ?? opts.threshold));
   for (const [k, core] of cores.entries()) {
     throwIfAborted(opts.signal);
-    const parts = opts.areas ? opts.areas.map((a) => intersectWindows(a, core)).filter((a) => a.width > 0 && a.height > 0) : null;
+    const gate = opts.areas ? gatedChunk(opts.areas, core, queries, gsd) : null;
+    const parts = gate?.parts ?? null;
     if (parts && !parts.length) {
       opts.onProgress?.(k + 1, cores.length, `${found.length} candidate boxes`);
       continue;
@@ -99,7 +115,9 @@ export async function detectInWindow(raster: Raster, gsdM: number | null, win: P
     if (opts.timings) opts.timings.read += Date.now() - t;
     t = Date.now();
     const centred = (w: PixelWindow, p: PixelBox) => inside(w, p.x + p.width / 2, p.y + p.height / 2);
-    const props = (await (opts.proposer ?? saliencyProposer).propose(rgb, area, 1, gsdM, opts.signal)).filter((p) => centred(core, p) && overlaps(win, p) && (!parts || parts.some((w) => centred(w, p))));
+    const props = (await (opts.proposer ?? saliencyProposer).propose(rgb, area, 1, gsdM, opts.signal, gate?.propose))
+      .filter((p) => centred(core, p) && overlaps(win, p) && (!parts || parts.some((w) => centred(w, p))))
+      .filter((p) => mayScore(p, queries, floors, gsdM));
     if (opts.timings) opts.timings.proposals += Date.now() - t;
     if (props.length) {
       t = Date.now();
@@ -133,6 +151,43 @@ export async function detectInWindow(raster: Raster, gsdM: number | null, win: P
     opts.onProgress?.(k + 1, cores.length, `chunk ${k + 1}/${cores.length}: ${props.length} proposals`);
   }
   return voteBoxes(nms(found, opts.nmsIou ?? 0.4), voters, VOTE_IOU);
+}
+
+/** The parts of a chunk the gate leaves, and how to propose there. */
+function gatedChunk(gate: NonNullable<DetectWindowOptions['areas']>, core: PixelWindow, queries: PreparedQuery[], gsd: number): { parts: PixelWindow[]; propose: ProposeOptions } {
+  const clip = (ws: PixelWindow[]) => ws.map((a) => intersectWindows(a, core)).filter((a) => a.width > 0 && a.height > 0);
+  const all = uniqueWindows(gate.perQuery.flatMap((q) => clip(q.all)));
+  const small = uniqueWindows(gate.perQuery.flatMap((q) => clip(q.small)));
+  const fine = uniqueWindows(gate.perQuery.flatMap((q, i) => (needsFinePass(queries[i]!, gsd) ? clip(q.small) : [])));
+  // Blobs score at most SALIENCY_ONLY_OBJECTNESS: they matter for classes the model never saw.
+  const blobs = queries.some((q) => isPrototypeQuery(q) || !q.sizeRangeM);
+  return { parts: all, propose: { areas: { all, small, smallSide: gate.smallSide, fine }, blobs } };
+}
+
+function needsFinePass(q: PreparedQuery, gsd: number): boolean {
+  return !q.sizeRangeM || q.sizeRangeM[0] / gsd < FINE_PASS_PX;
+}
+
+function uniqueWindows(ws: PixelWindow[]): PixelWindow[] {
+  const seen = new Map<string, PixelWindow>();
+  for (const w of ws) seen.set(`${w.x},${w.y},${w.width},${w.height}`, w);
+  return [...seen.values()];
+}
+
+/**
+ * The least raw score that can count for a query: as a detection (its threshold, on the raw
+ * scale) or as a box voter. A crop's raw score is at most objectness × size prior (the query's
+ * softmax, probe and nearest-example factors are at most 1), so a proposal below every
+ * query's floor is dropped before its crop is encoded, with the same detections.
+ */
+function scoreFloor(q: PreparedQuery, threshold: number): number {
+  // Less a rounding allowance: the calibration's inverse is exact only up to float error.
+  return Math.min(VOTE_FLOOR, isPrototypeQuery(q) ? threshold : rawTextScore(threshold)) * (1 - 1e-9);
+}
+
+function mayScore(p: ScoredProposal, queries: PreparedQuery[], floors: number[], gsdM: number | null): boolean {
+  const lengthM = gsdM == null ? null : Math.max(p.width, p.height) * gsdM;
+  return queries.some((q, i) => p.objectness * (q.sizeRangeM && lengthM !== null ? sizePriorFactor(lengthM, q.sizeRangeM) : 1) >= floors[i]!);
 }
 
 /** A scored box that votes on the coordinates of the kept box it overlaps (see {@link VOTE_IOU}). */

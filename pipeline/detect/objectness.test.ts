@@ -77,6 +77,29 @@ describe('ObjectnessModel', () => {
     for (const [r1, c1] of pairs) for (const [r2, c2] of pairs) if (r1!.scaleM === r2!.scaleM && r1!.objectness! < r2!.objectness!) expect(c1.objectness!).toBeLessThanOrEqual(c2.objectness!);
   });
 
+  it('runs only near the parts a caller keeps, and its enlarging pass only in the fine parts', async () => {
+    const rgb = await raster.readRgb({ x: 0, y: 0, width: SIZE, height: SIZE });
+    const full = await model.propose(rgb, { x: 0, y: 0 }, 1, 0.5);
+    // A 320² part around the scene's first vehicle.
+    const v = ofClass('vehicle')[0]!;
+    const part = { x: Math.max(0, Math.round(v.cx) - 160), y: Math.max(0, Math.round(v.cy) - 160), width: 320, height: 320 };
+    const gated = await model.propose(rgb, { x: 0, y: 0 }, 1, 0.5, { areas: { all: [part] } });
+    const inPart = (ps: ObjectnessProposal[]) => ps.filter((p) => p.x + p.width / 2 >= part.x && p.x + p.width / 2 < part.x + part.width && p.y + p.height / 2 >= part.y && p.y + p.height / 2 < part.y + part.height && p.objectness! >= 0.2);
+    const [a, b] = [inPart(full), inPart(gated)];
+    expect(a.length).toBeGreaterThan(3);
+    // The model's tiles shrink to the part, so boxes move a little: the confident ones are still there.
+    expect(a.filter((p) => b.some((q) => boxIou(p, q) >= 0.5)).length).toBeGreaterThanOrEqual(0.85 * a.length);
+    // Nothing is proposed away from the part (the model ran only there), up to a pixel of rounding.
+    const near = (p: Proposal) => p.x + p.width / 2 >= part.x - 1 && p.x + p.width / 2 <= part.x + part.width + 1 && p.y + p.height / 2 >= part.y - 1 && p.y + p.height / 2 <= part.y + part.height + 1;
+    expect(gated.every(near)).toBe(true);
+    expect(full.filter((p) => !near(p)).length).toBeGreaterThan(full.length / 4);
+    // No fine parts: the 0.25 m/px pass (2× enlarged) does not run; the native pass still does.
+    const coarse = await model.propose(rgb, { x: 0, y: 0 }, 1, 0.5, { areas: { all: [part], fine: [] } });
+    expect(gated.some((p) => p.scaleM === 0.25)).toBe(true);
+    expect(coarse.some((p) => p.scaleM === 0.25)).toBe(false);
+    expect(coarse.some((p) => p.scaleM === 0.5)).toBe(true);
+  });
+
   it('interpolates calibration knots, clamped at both ends', () => {
     const knots: [number, number][] = [[0.2, 0.1], [0.4, 0.5], [0.6, 0.9]];
     expect(interpolate(knots, 0.1)).toBe(0.1);

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { EncoderOptions } from '../models/encoder.js';
 import type { RgbImage } from '../raster/raster.js';
-import { DEFAULT_OBJECTNESS_DIR, ObjectnessModel } from './objectness.js';
+import { DEFAULT_OBJECTNESS_DIR, ObjectnessModel, type PassAreas } from './objectness.js';
 import { boxIou, proposeObjects, type Proposal } from './proposals.js';
 import type { PixelWindow } from '../raster/georef.js';
 
@@ -18,6 +18,13 @@ export interface ProposeOptions {
   maxUpsample?: number;
   /** Image pixels whose boxes (by centre) the caller keeps; the rest of the chunk is context only. */
   core?: PixelWindow;
+  /** Parts of the chunk where the caller keeps boxes (by centre); each model pass runs only in its parts (objectness.ts). */
+  areas?: PassAreas;
+  /**
+   * Add saliency blobs the model did not propose (default true). They serve classes the model
+   * never saw; a caller whose queries all name known classes may skip them (see detect-window.ts).
+   */
+  blobs?: boolean;
 }
 
 /** Class-agnostic proposals for one chunk of an image (see detect-window.ts). */
@@ -52,8 +59,9 @@ export function objectnessProposer(model: ObjectnessModel): Proposer {
   return {
     kind: 'objectness',
     async propose(rgb, origin, scale, gsdM, signal, opts = {}) {
-      const learned = await model.propose(rgb, origin, scale, gsdM, { ...(signal ? { signal } : {}), ...opts });
-      const blobs = await proposeObjects(rgb, origin, scale, gsdM);
+      const { blobs: withBlobs = true, ...modelOpts } = opts;
+      const learned = await model.propose(rgb, origin, scale, gsdM, { ...(signal ? { signal } : {}), ...modelOpts });
+      const blobs = withBlobs ? await proposeObjects(rgb, origin, scale, gsdM) : [];
       const extra = blobs.filter((b) => !learned.some((l) => boxIou(l, b) >= 0.3));
       return [...learned.map((p) => ({ ...p, objectness: p.objectness ?? p.contrast })), ...extra.map((p) => ({ ...p, objectness: SALIENCY_ONLY_OBJECTNESS }))];
     },
@@ -83,7 +91,7 @@ export function cachingProposer(inner: Proposer, maxBoxes = 400_000): Proposer {
   return {
     kind: inner.kind,
     async propose(rgb, origin, scale, gsdM, signal, opts = {}) {
-      const key = createHash('sha1').update(rgb.data).update(`|${rgb.width}x${rgb.height}|${origin.x},${origin.y}|${scale}|${gsdM}|${opts.maxUpsample ?? ''}|${JSON.stringify(opts.core ?? null)}`).digest('hex');
+      const key = createHash('sha1').update(rgb.data).update(`|${rgb.width}x${rgb.height}|${origin.x},${origin.y}|${scale}|${gsdM}|${JSON.stringify([opts.maxUpsample, opts.core, opts.areas, opts.blobs])}`).digest('hex');
       const hit = cache.get(key);
       if (hit) {
         cache.delete(key);

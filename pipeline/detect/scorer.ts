@@ -195,6 +195,11 @@ export function calibrateTextScore(raw: number): number {
   return sigmoid(TEXT_CALIBRATION.a * Math.log(p / (1 - p)) + TEXT_CALIBRATION.b);
 }
 
+/** The raw score whose calibrated text score is `calibrated` (the inverse of {@link calibrateTextScore}). */
+export function rawTextScore(calibrated: number): number {
+  const c = Math.min(1 - 1e-12, Math.max(1e-12, calibrated));
+  return sigmoid((Math.log(c / (1 - c)) - TEXT_CALIBRATION.b) / TEXT_CALIBRATION.a);
+}
 
 function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));

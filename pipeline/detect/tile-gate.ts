@@ -4,16 +4,21 @@ import { sqlString } from '../index/store.js';
 import { openTilesTable, tilesTableName, vectorValues } from '../index/tiles-table.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import { intersectWindows, type PixelWindow } from '../raster/georef.js';
+import { dot, rows as rowsOf } from './vectors.js';
+import { BACKGROUND_PROMPTS, settingEntries } from './vocabulary.js';
 
 /**
- * Tile–text cosine above which a stored tile may hold the query, per shipped model,
- * calibrated on tuning scenes 43001–43004 (not the benchmark's held-out 41001–41012): at
- * 0.45 a tile holding each of the 26 ships and 46 aircraft, and 99.5 % of the 919 vehicles,
- * passes for its class's query, while 33 / 37 / 24 % of all tiles do. A model without a value
- * here (an imported CLIP: its cosines live on another scale) is not gated: a fixed share of
- * the tiles would drop objects in dense scenes.
+ * When a stored tile may hold a text query, per shipped model: its cosine to the query is at
+ * least `cosine`, and exceeds its cosine to the nearest empty-scene prompt (vocabulary.ts
+ * BACKGROUND_PROMPTS, minus the settings the query names) by at least `margin`. The cosine
+ * alone passed 72 % of a coastal scene's tiles for "ship" (to a small encoder a ship is
+ * mostly water); the margin tells a tile of open water from one with a boat on it.
+ * Calibrated on tuning scenes 43001–43008 (not the benchmark's held-out 41001–41012) with
+ * pipeline/detect/train/calibrate-tile-gate.ts. A model without an entry (an imported CLIP:
+ * its cosines live on another scale) is not gated: a fixed share would drop objects in dense
+ * scenes.
  */
-export const CALIBRATED_TILE_THRESHOLD: Record<string, number> = { 'geoscout-mini': 0.45 };
+export const CALIBRATED_TILE_GATE: Record<string, { cosine: number; margin: number }> = { 'geoscout-mini': { cosine: 0.45, margin: -0.3 } };
 
 /** Share of the other level-0 tiles kept at random (the recall guard: misses stay visible). */
 export const DEFAULT_SAMPLE = 0.03;
@@ -22,58 +27,109 @@ export const DEFAULT_SAMPLE = 0.03;
 export interface GateOptions {
   /** Minimum tile–query cosine (default: the model's calibrated value; none, no gate). */
   threshold?: number;
+  /** Minimum lead of the query over the nearest background prompt (default: the model's calibrated value). */
+  margin?: number;
   /** Share of the remaining level-0 tiles kept at random (default {@link DEFAULT_SAMPLE}). */
   sample?: number;
 }
 
+/** A query as the gate sees it: its vector and the words that may name a setting. */
+export interface GateQuery {
+  queryVector: Float32Array;
+  text?: string | undefined;
+}
+
+/**
+ * Where one query may be: `all` the tiles of every level that may hold it (large objects are
+ * whole only in coarser tiles), `small` only its level-0 tiles (objects up to `smallSide`
+ * pixels, which a level-0 tile sees), both with the random sample.
+ */
+export interface QueryAreas {
+  all: PixelWindow[];
+  small: PixelWindow[];
+}
+
 /** Where detection runs after the gate. */
 export interface GateResult {
-  /** Tile windows (image pixels) that may hold the query, plus the random sample. */
-  areas: PixelWindow[];
+  /** Per query (same order as given). */
+  areas: QueryAreas[];
+  /** Side in image pixels of the level-0 tiles. */
+  smallSide: number;
   threshold: number;
+  margin: number;
   tiles: { total: number; kept: number; sampled: number };
-  /** Share of the window's pixels the areas cover. */
+  /** Share of the window's pixels the areas of all queries cover. */
   coverage: number;
 }
 
 interface TileRow { level: number; x: number; y: number; size: number; vector: unknown }
 
 /**
- * Ranks the tiles stored for an image's window against the queries (a tile's score is its
- * best cosine over the query vectors) and keeps those that may hold one, so detection reads,
- * proposes and encodes only there. Null, and the caller searches every pixel, when the image
- * has no stored tiles for this model (never ingested) or the model has no calibrated threshold.
+ * Ranks the tiles stored for an image's window against each query and keeps, per query, those
+ * that may hold it, so detection reads, proposes and encodes only there. A small random sample
+ * of the other level-0 tiles is searched for every query as a recall guard. Null, and the
+ * caller searches every pixel, when the image has no stored tiles for this model (never
+ * ingested) or the model has no calibrated gate.
  */
-export async function tileGate(store: Store, enc: ClipEncoder, imageId: string, win: PixelWindow, vectors: Float32Array[], opts: GateOptions = {}): Promise<GateResult | null> {
-  const threshold = opts.threshold ?? CALIBRATED_TILE_THRESHOLD[enc.manifest.id];
-  if (threshold === undefined || !vectors.length || !(await store.tableNames()).includes(tilesTableName(enc.manifest.id))) return null;
+export async function tileGate(store: Store, enc: ClipEncoder, imageId: string, win: PixelWindow, queries: GateQuery[], opts: GateOptions = {}): Promise<GateResult | null> {
+  const cal = CALIBRATED_TILE_GATE[enc.manifest.id];
+  const threshold = opts.threshold ?? cal?.cosine, margin = opts.margin ?? cal?.margin ?? -Infinity;
+  if (threshold === undefined || !queries.length || !(await store.tableNames()).includes(tilesTableName(enc.manifest.id))) return null;
   const { table } = await openTilesTable(store, enc.manifest);
   const where = `image_id = ${sqlString(imageId)} AND model_version = ${sqlString(enc.modelVersion)} AND x < ${win.x + win.width} AND y < ${win.y + win.height} AND x + size > ${win.x} AND y + size > ${win.y}`;
   const rows = (await table.query().where(where).select(['level', 'x', 'y', 'size', 'vector']).toArray()) as TileRow[];
   if (!rows.length) return null;
-  const scores = rows.map((r) => bestCosine(vectorValues(r.vector)!, vectors));
+  const bg = await backgroundVectors(enc);
+  const scorers = queries.map((q) => tileScorer(q, bg));
   const sample = opts.sample ?? DEFAULT_SAMPLE;
-  const areas: PixelWindow[] = [];
+  const areas: QueryAreas[] = queries.map(() => ({ all: [], small: [] }));
+  const all: PixelWindow[] = [];
+  let smallSide = Infinity;
   let kept = 0, sampled = 0;
-  rows.forEach((r, i) => {
-    const hit = scores[i]! >= threshold;
-    const lucky = !hit && r.level === 0 && sample > 0 && pick(imageId, r, sample);
-    if (!hit && !lucky) return;
-    if (hit) kept++;
-    else sampled++;
-    areas.push(intersectWindows({ x: r.x, y: r.y, width: r.size, height: r.size }, win));
-  });
-  return { areas: areas.filter((a) => a.width > 0 && a.height > 0), threshold, tiles: { total: rows.length, kept, sampled }, coverage: coverageOf(areas, win) };
+  for (const r of rows) {
+    const v = vectorValues(r.vector)!;
+    const hits = scorers.map((s) => s(v)).map(([cos, lead]) => cos >= threshold && lead >= margin);
+    const lucky = !hits.some(Boolean) && r.level === 0 && sample > 0 && pick(imageId, r, sample);
+    if (!hits.some(Boolean) && !lucky) continue;
+    if (lucky) sampled++;
+    else kept++;
+    const a = intersectWindows({ x: r.x, y: r.y, width: r.size, height: r.size }, win);
+    if (a.width <= 0 || a.height <= 0) continue;
+    all.push(a);
+    if (r.level === 0) smallSide = Math.min(smallSide, r.size);
+    hits.forEach((h, i) => {
+      if (!h && !lucky) return;
+      areas[i]!.all.push(a);
+      if (r.level === 0) areas[i]!.small.push(a);
+    });
+  }
+  return { areas, smallSide: Number.isFinite(smallSide) ? smallSide : 0, threshold, margin, tiles: { total: rows.length, kept, sampled }, coverage: coverageOf(all, win) };
 }
 
-function bestCosine(v: ArrayLike<number>, qs: Float32Array[]): number {
-  let best = -Infinity;
-  for (const q of qs) {
-    let s = 0;
-    for (let i = 0; i < q.length; i++) s += v[i]! * q[i]!;
-    if (s > best) best = s;
+/** Unit vectors of the background prompts, encoded once per encoder. */
+const backgrounds = new WeakMap<ClipEncoder, Promise<Float32Array[]>>();
+export function backgroundVectors(enc: ClipEncoder): Promise<Float32Array[]> {
+  let p = backgrounds.get(enc);
+  if (!p) {
+    p = enc.encodeTexts(BACKGROUND_PROMPTS).then((flat) => rowsOf(flat, enc.dim));
+    backgrounds.set(enc, p);
   }
-  return best;
+  return p;
+}
+
+/**
+ * A tile's [cosine to the query, lead over the nearest background prompt the query does not
+ * name as its setting] ("an aircraft on a road" does not compete with "an empty road").
+ */
+export function tileScorer(q: GateQuery, background: Float32Array[]): (v: ArrayLike<number>) => [number, number] {
+  const setting = settingEntries(q.text);
+  const bg = background.filter((_, i) => !setting.has(i));
+  return (v) => {
+    const cos = dot(q.queryVector, v);
+    let best = -Infinity;
+    for (const b of bg) best = Math.max(best, dot(b, v));
+    return [cos, bg.length ? cos - best : Infinity];
+  };
 }
 
 /** A deterministic draw per tile, so the same call samples the same tiles (idempotent detections). */

@@ -88,7 +88,7 @@ async function main() {
     let sparse: { win: PixelWindow; coverage: number } | null = null;
     for (const i of [0, 1, 2]) for (const j of [0, 1, 2]) {
       const win = { x: Math.round(i * step), y: Math.round(j * step), width: REGION, height: REGION };
-      const g = await tileGate(store, enc, rec.image_id, win, prepared.map((q) => q.queryVector));
+      const g = await tileGate(store, enc, rec.image_id, win, prepared);
       if (g && (!sparse || g.coverage < sparse.coverage)) sparse = { win, coverage: g.coverage };
     }
     if (sparse) report(`sparsest window ${sparse.win.x},${sparse.win.y} ${REGION}² (of nine)`, await compare(sparse.win));
