@@ -9,6 +9,9 @@ import { SHIPPED_MODELS_DIR } from '../models/registry.js';
 import type { RgbImage } from '../raster/raster.js';
 import { boxIou, DEFAULT_SIZE_PRIOR, type Proposal, type SizePrior } from './proposals.js';
 import type { PixelWindow } from '../raster/georef.js';
+import { passParts, tileCores, TILE_MARGIN, type PassAreas, type Rect } from './model-tiles.js';
+
+export type { PassAreas } from './model-tiles.js';
 
 /** Where the shipped objectness model lives. */
 export const DEFAULT_OBJECTNESS_DIR = path.join(SHIPPED_MODELS_DIR, 'geoscout-objectness');
@@ -39,26 +42,6 @@ const ManifestSchema = z.object({
 
 /** The parts of models/geoscout-objectness/objectness.json the runtime uses. */
 export type ObjectnessManifest = z.infer<typeof ManifestSchema>;
-
-/**
- * Parts of the chunk (image pixels) where boxes matter, by what a pass looks for: a pass runs
- * in `fine` if it enlarges the pixels (the costly pass, for objects too small to separate at
- * the image's resolution), else in `small` if its largest box fits in `smallSide` pixels, else
- * in `all`. Missing sets fall back to the next: fine → small → all.
- */
-export interface PassAreas {
-  all: PixelWindow[];
-  small?: PixelWindow[];
-  smallSide?: number;
-  fine?: PixelWindow[];
-}
-
-/** The parts a pass runs in: enlarged by `f` < 1, boxes up to `hiPx` image pixels. */
-function passParts(a: PassAreas, f: number, hiPx: number): PixelWindow[] {
-  if (f < 1 && a.fine) return a.fine;
-  if (a.small && hiPx <= (a.smallSide ?? 0)) return a.small;
-  return a.all;
-}
 
 /** A proposal with the model's centre score; `scaleM` is the pass resolution it came from, metres per pixel. */
 export interface ObjectnessProposal extends Proposal {
@@ -96,41 +79,6 @@ export interface ObjectnessOptions {
   areas?: PassAreas;
   signal?: AbortSignal;
 }
-
-/** A rectangle in rgb pixels (fractional). */
-interface RgbRect { x0: number; y0: number; x1: number; y1: number }
-
-/**
- * Cores [x0, y0, x1, y1) of the model tiles for one pass over `[ax0, ay0, ax1, ay1)` (model
- * pixels): a grid of {@link TILE_CORE} squares; with parts, each square shrunk to the bounds of
- * the parts inside it, and dropped without one. A square never grows, so a gated pass costs
- * at most what the full pass does; scattered parts cost their own bounds plus the margin
- * instead of a whole 640² tile each.
- */
-export function tileCores(a: [number, number, number, number], parts: RgbRect[] | null): [number, number, number, number][] {
-  const [ax0, ay0, ax1, ay1] = a;
-  const cores: [number, number, number, number][] = [];
-  for (let ty = ay0; ty < ay1; ty += TILE_CORE) {
-    for (let tx = ax0; tx < ax1; tx += TILE_CORE) {
-      const sq: [number, number, number, number] = [tx, ty, Math.min(ax1, tx + TILE_CORE), Math.min(ay1, ty + TILE_CORE)];
-      if (!parts) {
-        cores.push(sq);
-        continue;
-      }
-      let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
-      for (const p of parts) {
-        if (p.x0 >= sq[2] || p.x1 <= sq[0] || p.y0 >= sq[3] || p.y1 <= sq[1]) continue;
-        x0 = Math.min(x0, p.x0); y0 = Math.min(y0, p.y0); x1 = Math.max(x1, p.x1); y1 = Math.max(y1, p.y1);
-      }
-      if (x0 < x1) cores.push([Math.max(sq[0], Math.floor(x0)), Math.max(sq[1], Math.floor(y0)), Math.min(sq[2], Math.ceil(x1)), Math.min(sq[3], Math.ceil(y1))]);
-    }
-  }
-  return cores;
-}
-
-/** Model input tile: core plus margin, in model pixels (bounded memory: ≤ 768² × 3 floats). */
-const TILE_CORE = 640;
-const TILE_MARGIN = 64;
 
 /**
  * The trained class-agnostic objectness model (CenterNet-style, ONNX): centre heatmap,
@@ -192,7 +140,7 @@ export class ObjectnessModel {
       const maxUp = Math.min(2, opts.maxUpsample ?? 2);
       const lo = Math.max(pass.minPx, prior.minM / pass.mpp), hi = Math.min(pass.maxPx, prior.maxM / pass.mpp);
       if (f < 1 / maxUp - 1e-9 || lo > hi || Math.min(rgb.width, rgb.height) / f < 16) continue;
-      const toRgb = (w: PixelWindow): RgbRect => ({ x0: (w.x - origin.x) / scale, y0: (w.y - origin.y) / scale, x1: (w.x + w.width - origin.x) / scale, y1: (w.y + w.height - origin.y) / scale });
+      const toRgb = (w: PixelWindow): Rect => ({ x0: (w.x - origin.x) / scale, y0: (w.y - origin.y) / scale, x1: (w.x + w.width - origin.x) / scale, y1: (w.y + w.height - origin.y) / scale });
       const core = opts.core ? toRgb(opts.core) : null;
       const parts = opts.areas ? passParts(opts.areas, f, hi * f * scale).map(toRgb) : null;
       if (parts && !parts.length) continue;
@@ -205,7 +153,7 @@ export class ObjectnessModel {
   }
 
   /** One pass over the chunk, tile by tile: boxes in rgb pixels whose centre is in the tile's core. */
-  private async runPass(session: ort.InferenceSession, rgb: RgbImage, f: number, opts: ObjectnessOptions, band: { lo: number; hi: number }, core: RgbRect | null, parts: RgbRect[] | null): Promise<Array<{ x: number; y: number; width: number; height: number; score: number }>> {
+  private async runPass(session: ort.InferenceSession, rgb: RgbImage, f: number, opts: ObjectnessOptions, band: { lo: number; hi: number }, core: Rect | null, parts: Rect[] | null): Promise<Array<{ x: number; y: number; width: number; height: number; score: number }>> {
     const mw = Math.round(rgb.width / f), mh = Math.round(rgb.height / f);
     // Model pixels whose boxes can matter: the caller's core plus half the pass's largest box
     // (a box centred in the core reaches that far); the whole chunk without a core.
@@ -214,18 +162,28 @@ export class ObjectnessModel {
       ? [Math.max(0, Math.floor(core.x0 / f - reach)), Math.max(0, Math.floor(core.y0 / f - reach)), Math.min(mw, Math.ceil(core.x1 / f + reach)), Math.min(mh, Math.ceil(core.y1 / f + reach))]
       : [0, 0, mw, mh];
     const boxes: Array<{ x: number; y: number; width: number; height: number; score: number }> = [];
-    for (const [tx, ty, cx1, cy1] of tileCores([ax0, ay0, ax1, ay1], parts?.map((a) => ({ x0: a.x0 / f, y0: a.y0 / f, x1: a.x1 / f, y1: a.y1 / f })) ?? null)) {
-      throwIfAborted(opts.signal);
+    const tiles = tileCores([ax0, ay0, ax1, ay1], parts?.map((a) => ({ x0: a.x0 / f, y0: a.y0 / f, x1: a.x1 / f, y1: a.y1 / f })) ?? null).map(([tx, ty, cx1, cy1]) => {
       // Model-pixel window: core [tx, cx1) × [ty, cy1) plus margins, clamped to the chunk.
       const wx0 = Math.max(0, tx - TILE_MARGIN), wy0 = Math.max(0, ty - TILE_MARGIN);
       const wx1 = Math.min(mw, cx1 + TILE_MARGIN), wy1 = Math.min(mh, cy1 + TILE_MARGIN);
       const rx0 = Math.floor(wx0 * f), ry0 = Math.floor(wy0 * f);
       const rx1 = Math.min(rgb.width, Math.ceil(wx1 * f)), ry1 = Math.min(rgb.height, Math.ceil(wy1 * f));
       const w = Math.max(1, Math.round((rx1 - rx0) / f)), h = Math.max(1, Math.round((ry1 - ry0) / f));
-      const sx = (rx1 - rx0) / w, sy = (ry1 - ry0) / h; // rgb px per model px in this tile
-      const { input, pw, ph } = await this.tileInput(rgb, { left: rx0, top: ry0, width: rx1 - rx0, height: ry1 - ry0 }, w, h);
-      const res = await session.run({ [this.manifest.input.name]: new ort.Tensor('float32', input, [1, 3, ph, pw]) });
-      const peaks = this.decode(res, pw, ph, opts.minScore ?? 0.1);
+      return { core: [tx, ty, cx1, cy1] as const, wx0, wy0, rx0, ry0, w, h, region: { left: rx0, top: ry0, width: rx1 - rx0, height: ry1 - ry0 } };
+    });
+    const prepare = (k: number) => (k < tiles.length ? this.tileInput(rgb, tiles[k]!.region, tiles[k]!.w, tiles[k]!.h) : null);
+    let next = prepare(0);
+    for (let k = 0; k < tiles.length; k++) {
+      if (opts.signal?.aborted) void next?.catch(() => {});
+      throwIfAborted(opts.signal);
+      const { core: [tx, ty, cx1, cy1], wx0, wy0, rx0, ry0, w, h, region } = tiles[k]!;
+      const sx = region.width / w, sy = region.height / h; // rgb px per model px in this tile
+      const { input, pw, ph } = await next!;
+      const run = session.run({ [this.manifest.input.name]: new ort.Tensor('float32', input, [1, 3, ph, pw]) });
+      // The next tile's input is cut and resampled while the model runs on this one (sharp
+      // works off the main thread; preparing inputs was about half of a pass's time).
+      next = prepare(k + 1);
+      const peaks = this.decode(await run, pw, ph, opts.minScore ?? 0.1);
       for (const p of peaks) {
         const cx = p.cx, cy = p.cy;
         if (cx >= w || cy >= h) continue; // in the padding
@@ -243,11 +201,11 @@ export class ObjectnessModel {
   private async tileInput(rgb: RgbImage, region: { left: number; top: number; width: number; height: number }, w: number, h: number): Promise<{ input: Float32Array; pw: number; ph: number }> {
     const m = this.manifest.input.multiple;
     const pw = Math.max(m, Math.ceil(w / m) * m), ph = Math.max(m, Math.ceil(h / m) * m);
-    const buf = w === region.width && h === region.height && region.left === 0 && region.width === rgb.width
-      ? rgb.data.subarray(region.top * rgb.width * 3, (region.top + h) * rgb.width * 3)
-      : await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } }).extract(region).resize(w, h, { kernel: 'linear', fit: 'fill' }).raw().toBuffer();
-    // Repeat the edge rather than pad with a colour: a flat border would look like an object edge.
-    // (Done here rather than with a second sharp pass: input preparation was half of the pass's time.)
+    let img = sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } }).extract(region);
+    if (w !== region.width || h !== region.height) img = img.resize(w, h, { kernel: 'linear', fit: 'fill' });
+    const buf = await img.raw().toBuffer();
+    // Repeat the edge rather than pad with a colour (a flat border would look like an object
+    // edge), here rather than in a second sharp pipeline per tile.
     const n = pw * ph;
     const input = new Float32Array(3 * n);
     for (let y = 0; y < ph; y++) {

@@ -24,7 +24,7 @@ const SIZE = Number(process.env.CAL_SIZE ?? 2048);
 const CLASSES = ['ship', 'aircraft', 'vehicle'] as const;
 const MARGINS = [-0.5, -0.4, -0.35, -0.3, -0.25, -0.2, -0.15];
 
-interface Tile { image: string; x: number; y: number; size: number; v: ArrayLike<number> }
+interface Tile { image: string; level: number; x: number; y: number; size: number; v: ArrayLike<number> }
 
 async function main() {
   const tmp = await makeTempDir('geoscout-cal-gate-');
@@ -42,8 +42,8 @@ async function main() {
       process.stderr.write(`scene ${i}/${SCENES} ingested\n`);
     }
     const { table } = await openTilesTable(store, enc.manifest);
-    const tiles = ((await table.query().select(['image_id', 'x', 'y', 'size', 'vector']).toArray()) as { image_id: string; x: number; y: number; size: number; vector: unknown }[])
-      .map((r): Tile => ({ image: r.image_id, x: r.x, y: r.y, size: r.size, v: vectorValues(r.vector)! }));
+    const tiles = ((await table.query().select(['image_id', 'level', 'x', 'y', 'size', 'vector']).toArray()) as { image_id: string; level: number; x: number; y: number; size: number; vector: unknown }[])
+      .map((r): Tile => ({ image: r.image_id, level: r.level, x: r.x, y: r.y, size: r.size, v: vectorValues(r.vector)! }));
     const bg = await backgroundVectors(enc);
     const prepared = await prepareQueries(enc, CLASSES.map((c) => ({ label: c, text: c })));
     console.log(`${tiles.length} tiles, ${SCENES} scenes of ${SIZE}² at 0.5 m; tile cosine ≥ ${cosine}`);
@@ -56,7 +56,12 @@ async function main() {
       for (const m of [-Infinity, ...MARGINS]) {
         const pass = s.map(([c, lead]) => c >= cosine && lead >= m);
         const found = (ooc: boolean) => mine.filter((x, j) => x.o.outOfContext === ooc && holders[j]!.some((i) => pass[i])).length + '/' + mine.filter((x) => x.o.outOfContext === ooc).length;
-        console.log(`${cls.padEnd(8)} margin ${String(m).padEnd(9)} tiles ${((100 * pass.filter(Boolean).length) / tiles.length).toFixed(1).padStart(5)} %  objects ${found(false)}  out of context ${found(true)}`);
+        // Level 0 alone, for the objects the small-object passes find (≤ 50 m: the 0.5 m/px pass's largest box).
+        const l0 = tiles.map((t, i) => t.level === 0 && pass[i]);
+        const small = mine.map((x, j) => [x, j] as const).filter(([x]) => x.o.lengthM <= 50);
+        const l0found = small.filter(([, j]) => holders[j]!.some((i) => l0[i])).length;
+        const l0share = l0.filter(Boolean).length / tiles.filter((t) => t.level === 0).length;
+        console.log(`${cls.padEnd(8)} margin ${String(m).padEnd(9)} tiles ${((100 * pass.filter(Boolean).length) / tiles.length).toFixed(1).padStart(5)} %  objects ${found(false)}  out of context ${found(true)}  | level 0: ${(100 * l0share).toFixed(1).padStart(5)} %  objects ≤ 50 m ${l0found}/${small.length}`);
       }
     }
   } finally {
