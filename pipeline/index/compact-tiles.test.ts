@@ -39,7 +39,7 @@ afterAll(async () => {
 });
 
 const search = async (store: Store, text: string) => searchTiles(store, encoder, await encoder.encodeTexts([text]), {}, 5);
-const brief = (hits: TileHit[]) => hits.map((h) => ({ tile: h.tile_id, box: h.best_box && [h.best_box.x, h.best_box.y, h.best_box.width, h.best_box.height] }));
+const brief = (hits: TileHit[]) => hits.map((h) => ({ tile: h.tile_id, box: h.best_box && [h.best_box.x, h.best_box.y, h.best_box.width, h.best_box.height, h.best_box.lon, h.best_box.lat], footprint: h.footprint, center: h.center }));
 
 describe('compact tiles table', () => {
   it('stores a tile in a few hundred bytes (float16 vector, no patch grid) against ~33 KB in the full layout', async () => {
@@ -47,7 +47,8 @@ describe('compact tiles table', () => {
     const tiles = (s: typeof compact) => s.find((t) => t.table.startsWith('tiles__'))!;
     const c = tiles(compact), f = tiles(full);
     expect(c.rows).toBe(f.rows);
-    expect(c.tiles!.layout).toEqual({ vector: 'float16', patchGrid: false });
+    expect(c.tiles!.layout).toEqual({ vector: 'float16', patchGrid: false, geometry: false });
+    expect(c.columns.some((x) => x.name === 'footprint')).toBe(false);
     expect(f.tiles!.layout).toEqual(FULL_LAYOUT);
     expect(c.columns.find((x) => x.name === 'vector')!.bytesPerRow).toBe(encoder.dim * 2);
     expect(c.columns.some((x) => x.name === 'patch_vectors')).toBe(false);
@@ -56,7 +57,7 @@ describe('compact tiles table', () => {
     expect(c.tiles!.imageryBytes).toBeGreaterThan(0);
   });
 
-  it('finds the same tiles and boxes as the full layout: the patch grids are recomputed from pixels', async () => {
+  it('finds the same tiles and boxes as the full layout: the patch grids are recomputed from pixels, footprints and centres derived from the catalog', async () => {
     for (const q of ['a ship', 'an airport with aircraft']) {
       const [c, f] = [await search(stores.compact, q), await search(stores.full, q)];
       expect(brief(c)).toEqual(brief(f));
@@ -67,16 +68,16 @@ describe('compact tiles table', () => {
   it('`index compact` drops a full table\'s patch grids in place, reclaims the bytes, and search still gives the same hits; a second run changes nothing', async () => {
     const before = brief(await search(stores.full, 'a ship'));
     const [res] = await compactTiles(stores.full);
-    expect(res!.droppedPatchGrids).toBe(true);
+    expect(res!).toMatchObject({ droppedPatchGrids: true, droppedGeometry: true });
     expect(res!.bytesAfter!).toBeLessThan(res!.bytesBefore! / 10);
     // A fresh connection, as the next process would open the store.
     const reopened = await Store.open(stores.full.uri);
     try {
       const { layout } = await openTilesTable(reopened, encoder.manifest);
-      expect(layout).toEqual({ vector: 'float32', patchGrid: false });
+      expect(layout).toEqual({ vector: 'float32', patchGrid: false, geometry: false });
       expect(brief(await search(reopened, 'a ship'))).toEqual(before);
       const [again] = await compactTiles(reopened);
-      expect(again!.droppedPatchGrids).toBe(false);
+      expect(again!).toMatchObject({ droppedPatchGrids: false, droppedGeometry: false });
     } finally {
       await reopened.close();
     }
@@ -85,7 +86,7 @@ describe('compact tiles table', () => {
   it('`geoscout index stats` prints bytes per tile and the ratio to the source imagery', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'index', 'stats'], { env: { ...process.env, GEOSCOUT_DATA_DIR: path.join(tmp.dir, 'compact'), GEOSCOUT_CONFIG: '' } });
     expect(stdout).toMatch(/tiles__geoscout_mini: \d+ rows/);
-    expect(stdout).toMatch(/float16 vectors, patch grids recomputed on search; 1 image\(s\), [\d.]+ MB of source imagery: index = [\d.]+ % of it/);
+    expect(stdout).toMatch(/float16 vectors, patch grids recomputed on search, footprints derived from the catalog; 1 image\(s\), [\d.]+ MB of source imagery: index = [\d.]+ % of it/);
   });
 });
 
@@ -110,7 +111,7 @@ describe('float16 vectors', () => {
   });
 
   it('new tables hold float32 vectors unless index.vectorType says float16', () => {
-    expect(COMPACT_LAYOUT).toEqual({ vector: 'float32', patchGrid: false });
-    expect(newTableLayout('float16')).toEqual({ vector: 'float16', patchGrid: false });
+    expect(COMPACT_LAYOUT).toEqual({ vector: 'float32', patchGrid: false, geometry: false });
+    expect(newTableLayout('float16')).toEqual({ vector: 'float16', patchGrid: false, geometry: false });
   });
 });

@@ -10,7 +10,12 @@ const time = (name: string) => new Field(name, new TimestampMillisecond('UTC'), 
  * predicates LanceDB can serve from scalar indexes (images and tiles share them).
  */
 export function geoColumns(): Field[] {
-  return ['min_lon', 'min_lat', 'max_lon', 'max_lat', 'center_lon', 'center_lat'].map(f64);
+  return [...bboxColumns(), ...['center_lon', 'center_lat'].map(f64)];
+}
+
+/** The WGS84 bounding-box columns area filters use (index/where.ts). */
+export function bboxColumns(): Field[] {
+  return ['min_lon', 'min_lat', 'max_lon', 'max_lat'].map(f64);
 }
 
 /**

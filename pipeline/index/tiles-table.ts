@@ -1,7 +1,7 @@
 import { Field, FixedSizeList, Float16, Float32, Float64, Int32, Schema, TimestampMillisecond, Type, Utf8, type DataType } from 'apache-arrow';
 import type * as lancedb from '@lancedb/lancedb';
 import { GeoscoutError } from '../../core/errors.js';
-import { geoColumns } from './schemas.js';
+import { bboxColumns } from './schemas.js';
 import type { Store } from './store.js';
 
 /**
@@ -25,15 +25,22 @@ export function tilesTableName(modelId: string): string {
 export interface TileLayout {
   vector: 'float16' | 'float32';
   patchGrid: boolean;
+  /**
+   * Whether rows store the tile's WGS84 footprint (GeoJSON text) and centre. Tables made
+   * before session 15 do (about 200 B of a ~820 B row); new ones keep only the bbox columns
+   * that filters need, and search derives footprint and centre from the image's georeferencing
+   * in the catalog (tile-search.ts), which gives the same polygon.
+   */
+  geometry: boolean;
 }
 
-export const COMPACT_LAYOUT: TileLayout = { vector: 'float32', patchGrid: false };
+export const COMPACT_LAYOUT: TileLayout = { vector: 'float32', patchGrid: false, geometry: false };
 
 /** The layout of tables created from now on, from `index.vectorType`. */
 export function newTableLayout(vectorType: TileLayout['vector']): TileLayout {
-  return { vector: vectorType, patchGrid: false };
+  return { vector: vectorType, patchGrid: false, geometry: false };
 }
-export const FULL_LAYOUT: TileLayout = { vector: 'float32', patchGrid: true };
+export const FULL_LAYOUT: TileLayout = { vector: 'float32', patchGrid: true, geometry: true };
 
 /** The Arrow schema for a model's tiles table. */
 export function tilesSchema(dim: number, patchCount: number, layout: TileLayout = COMPACT_LAYOUT): Schema {
@@ -48,8 +55,8 @@ export function tilesSchema(dim: number, patchCount: number, layout: TileLayout 
     i32('x'),
     i32('y'),
     i32('size'),
-    ...geoColumns(),
-    new Field('footprint', new Utf8(), true),
+    ...bboxColumns(),
+    ...(layout.geometry ? [f64('center_lon'), f64('center_lat'), new Field('footprint', new Utf8(), true)] : []),
     new Field('acquired_at', new TimestampMillisecond('UTC'), true),
     new Field('sensor', new Utf8(), true),
     f64('gsd_m'),
@@ -62,7 +69,8 @@ export function tilesSchema(dim: number, patchCount: number, layout: TileLayout 
 export function layoutOf(schema: Schema): TileLayout {
   const v = schema.fields.find((f) => f.name === 'vector');
   const child = (v?.type as FixedSizeList | undefined)?.children?.[0]?.type as DataType | undefined;
-  return { vector: child && child.typeId === Type.Float && (child as Float16).precision === 0 ? 'float16' : 'float32', patchGrid: schema.fields.some((f) => f.name === 'patch_vectors') };
+  const has = (n: string) => schema.fields.some((f) => f.name === n);
+  return { vector: child && child.typeId === Type.Float && (child as Float16).precision === 0 ? 'float16' : 'float32', patchGrid: has('patch_vectors'), geometry: has('footprint') };
 }
 
 /** A model's tiles table, opened in the layout it has (or created in `forNew`). */

@@ -131,15 +131,15 @@ export async function ingestImage(store: Store, encoder: ClipEncoder, image: Ima
 function tileRow(image: ImageRecord, encoder: ClipEncoder, t: TileSpec, vec: Float32Array, patches: Float32Array | undefined, georef: Georef | null, layout: TileLayout) {
   const fp = georef ? georef.footprint({ x: t.x, y: t.y, width: t.size, height: t.size }, 1) : null;
   const bb = fp ? bboxOf(fp) : null;
-  const c = georef ? georef.pixelToLonLat(t.x + t.size / 2, t.y + t.size / 2) : null;
+  const c = georef && layout.geometry ? georef.pixelToLonLat(t.x + t.size / 2, t.y + t.size / 2) : null;
   return {
     tile_id: tileIdOf(image.image_id, encoder.modelVersion, t),
     image_id: image.image_id,
     model_version: encoder.modelVersion,
     level: t.level, x: t.x, y: t.y, size: t.size,
     min_lon: bb?.[0] ?? null, min_lat: bb?.[1] ?? null, max_lon: bb?.[2] ?? null, max_lat: bb?.[3] ?? null,
-    center_lon: c?.[0] ?? null, center_lat: c?.[1] ?? null,
-    footprint: fp ? JSON.stringify(fp) : null,
+    // Older tables store footprint and centre; new ones derive them from the image (TileLayout.geometry).
+    ...(layout.geometry ? { center_lon: c?.[0] ?? null, center_lat: c?.[1] ?? null, footprint: fp ? JSON.stringify(fp) : null } : {}),
     acquired_at: image.acquired_at ? new Date(image.acquired_at) : null,
     sensor: image.sensor,
     gsd_m: image.gsd_m,

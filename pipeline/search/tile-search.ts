@@ -6,7 +6,7 @@ import { filterWhere, type GeoTimeFilter } from '../index/where.js';
 import { patchGridsOf } from './patch-grids.js';
 import { SEARCH_TUNING } from '../index/vector-index.js';
 import { getImage, type ImageRecord } from '../catalog/catalog.js';
-import { openCatalogImage } from '../catalog/open-image.js';
+import { openCatalogImage, recordGeoref } from '../catalog/open-image.js';
 import type { Stretch } from '../raster/stretch.js';
 import type { Raster } from '../raster/raster.js';
 import { objectRerank } from './object-rerank.js';
@@ -14,7 +14,7 @@ import type { Proposer } from '../detect/proposer.js';
 import type { Exemplars } from '../detect/exemplars.js';
 import { refineBox } from '../detect/refine-box.js';
 import type { ClipEncoder } from '../models/encoder.js';
-import { clipBoxTo, GeoJsonPolygonSchema, PixelWindowSchema, type GeoJsonPolygon } from '../raster/georef.js';
+import { clipBoxTo, GeoJsonPolygonSchema, PixelWindowSchema, type Georef, type GeoJsonPolygon } from '../raster/georef.js';
 
 /** Filters on where, when and what took the tile. */
 export interface TileFilter extends GeoTimeFilter {
@@ -102,10 +102,11 @@ export async function searchTiles(store: Store, enc: ClipEncoder, q: Float32Arra
   const any = found.some((rows) => rows.length > 0);
   // A compact table stores no patch grids: the candidates' grids are recomputed, once per tile.
   const grids = layout.patchGrid ? null : await patchGridsOf(store, enc, found.flat().map(tileRef), signal);
+  const georefs = layout.geometry ? null : await imageGeorefs(store, found.flat().map((r) => String(r.image_id)));
   const best = new Map<string, TileHit>();
   found.forEach((rows, k) => {
     for (const r of rows) {
-      const h = rerank(r, queries[k]!, enc, grids ? (grids.get(String(r.tile_id)) ?? null) : vectorValues(r.patch_vectors));
+      const h = rerank(withGeometry(r, georefs), queries[k]!, enc, grids ? (grids.get(String(r.tile_id)) ?? null) : vectorValues(r.patch_vectors));
       const prev = best.get(h.tile_id);
       if (!prev || h.score > prev.score) best.set(h.tile_id, h);
     }
@@ -180,6 +181,26 @@ export function whereOf(modelVersion: string, f: TileFilter): string {
   return filterWhere(f, [`model_version = ${sqlString(modelVersion)}`, ...(f.levels?.length ? [`level IN (${f.levels.map((l) => Math.trunc(l)).join(', ')})`] : [])]);
 }
 
+/** The georeferencing of each image, from its catalog row (null: not georeferenced or not catalogued). */
+async function imageGeorefs(store: Store, ids: string[]): Promise<Map<string, Georef | null>> {
+  const out = new Map<string, Georef | null>();
+  for (const id of new Set(ids)) out.set(id, await getImage(store, id).then(recordGeoref, () => null));
+  return out;
+}
+
+/**
+ * A row of a table that stores no footprint and centre (TileLayout.geometry) with them
+ * derived from its image's georeferencing, as ingest computed them for older tables.
+ */
+function withGeometry(r: Record<string, unknown>, georefs: Map<string, Georef | null> | null): Record<string, unknown> {
+  if (!georefs) return r;
+  const g = georefs.get(String(r.image_id));
+  if (!g) return { ...r, footprint: null, center_lon: null, center_lat: null };
+  const x = Number(r.x), y = Number(r.y), size = Number(r.size);
+  const [lon, lat] = g.pixelToLonLat(x + size / 2, y + size / 2);
+  return { ...r, footprint: g.footprint({ x, y, width: size, height: size }, 1), center_lon: lon, center_lat: lat };
+}
+
 function tileRef(r: Record<string, unknown>) {
   return { tile_id: String(r.tile_id), image_id: String(r.image_id), x: Number(r.x), y: Number(r.y), size: Number(r.size) };
 }
@@ -207,7 +228,7 @@ function rerank(r: Record<string, unknown>, q: Float32Array, enc: ClipEncoder, p
     const bx = Math.round(x + cells.c0 * cw), by = Math.round(y + cells.r0 * ch);
     best = { x: bx, y: by, width: Math.round((cells.c1 - cells.c0 + 1) * cw), height: Math.round((cells.r1 - cells.r0 + 1) * ch), lon: null, lat: null };
   }
-  const footprint = typeof r.footprint === 'string' ? (JSON.parse(r.footprint) as GeoJsonPolygon) : null;
+  const footprint = typeof r.footprint === 'string' ? (JSON.parse(r.footprint) as GeoJsonPolygon) : ((r.footprint as GeoJsonPolygon | null | undefined) ?? null);
   if (best && footprint && r.min_lon !== null) {
     // Bilinear position inside the tile footprint (corners: TL, BL, BR, TR).
     const [tl, bl, br, tr] = footprint.coordinates[0]!;
@@ -228,7 +249,7 @@ function rerank(r: Record<string, unknown>, q: Float32Array, enc: ClipEncoder, p
     level: Number(r.level),
     window: { x, y, width: size, height: size },
     footprint,
-    center: r.center_lon === null ? null : { lon: Number(r.center_lon), lat: Number(r.center_lat) },
+    center: r.center_lon === null || r.center_lon === undefined ? null : { lon: Number(r.center_lon), lat: Number(r.center_lat) },
     acquired_at: r.acquired_at === null || r.acquired_at === undefined ? null : new Date(Number(r.acquired_at)).toISOString(),
     sensor: (r.sensor as string | null) ?? null,
     gsd_m: (r.gsd_m as number | null) ?? null,

@@ -26,7 +26,7 @@ export function indexCommand(): Command {
         const res = await compactTiles(await ctx.store(), { signal: ctx.signal });
         if (o.json) return printJson(res);
         if (!res.length) process.stdout.write('No tiles tables in this store.\n');
-        for (const r of res) process.stdout.write(`${r.table}: ${r.droppedPatchGrids ? 'patch grids dropped' : 'no patch grids stored'}; ${mb(r.bytesBefore)} → ${mb(r.bytesAfter)}\n`);
+        for (const r of res) process.stdout.write(`${r.table}: ${r.droppedPatchGrids ? 'patch grids dropped' : 'no patch grids stored'}, ${r.droppedGeometry ? 'footprint and centre columns dropped (derived from the catalog)' : 'no footprint columns stored'}; ${mb(r.bytesBefore)} → ${mb(r.bytesAfter)}\n`);
       }),
     );
   return cmd;
@@ -41,7 +41,7 @@ function describe(t: TableSize): string {
   if (t.tiles) {
     const { layout, images, imageryBytes } = t.tiles;
     const ratio = imageryBytes ? ((t.dataBytes + (t.indexBytes ?? 0)) / imageryBytes) * 100 : NaN;
-    lines.push(`  layout: ${layout.vector} vectors, ${layout.patchGrid ? 'patch grids stored' : 'patch grids recomputed on search'}; ${images} image(s), ${mb(imageryBytes)} of source imagery: index = ${Number.isFinite(ratio) ? `${ratio.toFixed(1)} %` : 'n/a'} of it`);
+    lines.push(`  layout: ${layout.vector} vectors, ${layout.patchGrid ? 'patch grids stored' : 'patch grids recomputed on search'}, ${layout.geometry ? 'footprints stored' : 'footprints derived from the catalog'}; ${images} image(s), ${mb(imageryBytes)} of source imagery: index = ${Number.isFinite(ratio) ? `${ratio.toFixed(1)} %` : 'n/a'} of it`);
   }
   if (t.indices.length) lines.push(`  indexes: ${t.indices.map((i) => `${i.columns.join('+')} (${i.type})`).join(', ')}`);
   return `${lines.join('\n')}\n`;

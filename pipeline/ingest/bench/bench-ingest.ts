@@ -4,8 +4,8 @@
  * share of time in window decode, encode and database writes; side by side with a plain
  * Python script (PIL + PyTorch, same weights, same tile plan) in the same run. Then the
  * index size: bytes per tile (data + scalar indexes, old versions removed) and the whole
- * scene's index against its GeoTIFF, beside float16 vectors and the layout tiles tables had
- * before session 12.
+ * scene's index against its GeoTIFF, beside the layout of sessions 12–14 (footprint and centre
+ * stored per tile), float16 vectors and the layout tiles tables had before session 12.
  * Env: BENCH_SIZE (20000), BENCH_MAX_TILES (default 6000: the first tiles of the plan;
  * set 0 for the whole scene), BENCH_DIR (scene cache).
  */
@@ -76,6 +76,8 @@ async function main() {
     // Bytes per stored tile × the plan's tiles (blank ones are not stored): the whole scene's index.
     const whole = (perTile: number) => `${((perTile * plan.count) / 1e6).toFixed(1)} MB = ${((100 * perTile * plan.count) / fileBytes).toFixed(1)} % of the ${(fileBytes / 1e6).toFixed(0)} MB GeoTIFF`;
     console.log(`index: ${size.perTile.toFixed(0)} B per tile (data ${size.dataPerTile.toFixed(0)} + scalar indexes ${(size.perTile - size.dataPerTile).toFixed(0)}; ${size.columns}); the whole plan's index would be ${whole(size.perTile)}`);
+    const stored = await layoutSize(image, tiles.slice(0, OTHER_TILES), enc, { ...newTableLayout('float32'), geometry: true });
+    console.log(`  sessions 12–14 layout (footprint and centre stored per tile, first ${OTHER_TILES} tiles): ${stored.perTile.toFixed(0)} B per tile, ${whole(stored.perTile)}; now / then: ${(size.perTile / stored.perTile).toFixed(3)}×`);
     const half = await layoutSize(image, tiles.slice(0, OTHER_TILES), enc, newTableLayout('float16'));
     console.log(`  with index.vectorType float16 (first ${OTHER_TILES} tiles): ${half.perTile.toFixed(0)} B per tile, ${whole(half.perTile)}`);
     const legacy = await layoutSize(image, tiles.slice(0, OTHER_TILES), enc, FULL_LAYOUT);
