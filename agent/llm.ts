@@ -1,5 +1,5 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import type { Config } from '../core/config.js';
+import { readSecret, type Config } from '../core/config.js';
 import { GeoscoutError } from '../core/errors.js';
 
 /**
@@ -15,14 +15,16 @@ export async function createChatModel(llm: Config['llm'], env: NodeJS.ProcessEnv
   }
   if (llm.provider === 'anthropic') {
     const keyVar = llm.apiKeyEnv ?? 'ANTHROPIC_API_KEY';
-    const apiKey = env[keyVar];
+    // Trimmed, and blank counts as unset: a key pasted with its newline, or exported empty,
+    // would otherwise reach the provider and come back as a 401 at the first question.
+    const apiKey = readSecret(keyVar, env);
     if (!apiKey) throw new GeoscoutError('CONFIG', `Set ${keyVar} to use the Anthropic provider.`);
     const { ChatAnthropic } = await import('@langchain/anthropic');
     return new ChatAnthropic({ model, apiKey, temperature: llm.temperature, ...(llm.baseUrl ? { anthropicApiUrl: llm.baseUrl } : {}) });
   }
   const keyVar = llm.apiKeyEnv ?? 'OPENAI_API_KEY';
   // Local OpenAI-compatible servers (vLLM, Ollama) accept any key; OpenAI itself needs one.
-  const apiKey = env[keyVar] ?? (llm.baseUrl ? 'not-needed' : undefined);
+  const apiKey = readSecret(keyVar, env) ?? (llm.baseUrl ? 'not-needed' : undefined);
   if (!apiKey) throw new GeoscoutError('CONFIG', `Set ${keyVar}, or GEOSCOUT_LLM_BASE_URL for a local OpenAI-compatible server (vLLM, Ollama).`);
   const { ChatOpenAI } = await import('@langchain/openai');
   return new ChatOpenAI({ model, apiKey, temperature: llm.temperature, ...(llm.baseUrl ? { configuration: { baseURL: llm.baseUrl } } : {}) });
