@@ -183,7 +183,11 @@ export class ObjectnessModel {
       // The next tile's input is cut and resampled while the model runs on this one (sharp
       // works off the main thread; preparing inputs was about half of a pass's time).
       next = prepare(k + 1);
-      const peaks = this.decode(await run, pw, ph, opts.minScore ?? 0.1);
+      const res = await run.catch((err: unknown) => {
+        void next?.catch(() => {}); // the failure is this run's; the prefetch is dropped quietly
+        throw err;
+      });
+      const peaks = this.decode(res, pw, ph, opts.minScore ?? 0.1);
       for (const p of peaks) {
         const cx = p.cx, cy = p.cy;
         if (cx >= w || cy >= h) continue; // in the padding
