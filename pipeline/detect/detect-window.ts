@@ -161,7 +161,7 @@ function gatedChunk(gate: NonNullable<DetectWindowOptions['areas']>, core: Pixel
   const fine = uniqueWindows(gate.perQuery.flatMap((q, i) => (needsFinePass(queries[i]!, gsd) ? clip(q.small) : [])));
   // Blobs score at most SALIENCY_ONLY_OBJECTNESS: they matter for classes the model never saw.
   const blobs = queries.some((q) => isPrototypeQuery(q) || !q.sizeRangeM);
-  return { parts: all, propose: { areas: { all, small, smallSide: gate.smallSide, fine }, blobs } };
+  return { parts: all, propose: { areas: { all, small, smallSide: gate.smallSide, fine, cascade: true }, blobs } };
 }
 
 function needsFinePass(q: PreparedQuery, gsd: number): boolean {

@@ -100,6 +100,35 @@ describe('ObjectnessModel', () => {
     expect(coarse.some((p) => p.scaleM === 0.5)).toBe(true);
   });
 
+  it('cascading, runs the enlarging pass only in parts where a native-resolution pass saw something', async () => {
+    const fine = model.manifest.passes.find((p) => p.mpp === 0.25)!;
+    const session = (model as unknown as { sessions: Map<string, { run: (...a: unknown[]) => Promise<unknown> }> }).sessions.get(fine.onnx!)!;
+    const run = session.run.bind(session);
+    let fineRuns = 0;
+    session.run = (...a: unknown[]) => { fineRuns++; return run(...a); };
+    try {
+      const count = async (rgb: { data: Uint8Array; width: number; height: number }, part: { x: number; y: number; width: number; height: number }, cascade: boolean) => {
+        fineRuns = 0;
+        const props = await model.propose(rgb, { x: 0, y: 0 }, 1, 0.5, { areas: { all: [part], fine: [part], cascade } });
+        return { runs: fineRuns, fineBoxes: props.filter((p) => p.scaleM === 0.25).length };
+      };
+      // A flat grey field: nothing at native resolution, so the fine pass is skipped.
+      const flat = { data: new Uint8Array(512 * 512 * 3).fill(118), width: 512, height: 512 };
+      const empty = { x: 128, y: 128, width: 256, height: 256 };
+      expect((await count(flat, empty, false)).runs).toBeGreaterThan(0);
+      expect(await count(flat, empty, true)).toEqual({ runs: 0, fineBoxes: 0 });
+      // Around a vehicle the native pass sees it, and the fine pass still runs and proposes.
+      const v = ofClass('vehicle')[0]!;
+      const rgb = await raster.readRgb({ x: 0, y: 0, width: SIZE, height: SIZE });
+      const part = { x: Math.max(0, Math.round(v.cx) - 64), y: Math.max(0, Math.round(v.cy) - 64), width: 128, height: 128 };
+      const c = await count(rgb, part, true);
+      expect(c.runs).toBeGreaterThan(0);
+      expect(c.fineBoxes).toBeGreaterThan(0);
+    } finally {
+      session.run = run;
+    }
+  });
+
   it('interpolates calibration knots, clamped at both ends', () => {
     const knots: [number, number][] = [[0.2, 0.1], [0.4, 0.5], [0.6, 0.9]];
     expect(interpolate(knots, 0.1)).toBe(0.1);

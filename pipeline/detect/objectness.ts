@@ -81,6 +81,13 @@ export interface ObjectnessOptions {
 }
 
 /**
+ * Raw heatmap peak of a native-resolution pass that lets the enlarging pass run in a part
+ * when cascading ({@link PassAreas.cascade}): half the default decode threshold, so a faint
+ * small object still brings the fine pass in.
+ */
+const CASCADE_PEAK = 0.05;
+
+/**
  * The trained class-agnostic objectness model (CenterNet-style, ONNX): centre heatmap,
  * box size and offset at stride 4. It runs at a few fixed resolutions (manifest `passes`,
  * metres per pixel) so that a car and a 330 m ship both fall in its pixel range; each pass
@@ -134,7 +141,12 @@ export class ObjectnessModel {
     const prior = opts.sizePrior ?? DEFAULT_SIZE_PRIOR;
     const rgbMpp = (gsdM ?? 0.5) * scale;
     const out: ObjectnessProposal[] = [];
-    for (const pass of this.manifest.passes) {
+    const minScore = opts.minScore ?? 0.1;
+    const cascade = !!opts.areas?.cascade;
+    // Cascading, the enlarging passes run last, only where a native-resolution pass saw a peak.
+    const passes = cascade ? [...this.manifest.passes].sort((a, b) => b.mpp - a.mpp) : this.manifest.passes;
+    const seen: [number, number][] = []; // centres (rgb px) of the native passes' peaks
+    for (const pass of passes) {
       // rgb pixels per model pixel; enlarging more than 2× invents detail the model never saw.
       const f = pass.mpp / rgbMpp;
       const maxUp = Math.min(2, opts.maxUpsample ?? 2);
@@ -142,9 +154,13 @@ export class ObjectnessModel {
       if (f < 1 / maxUp - 1e-9 || lo > hi || Math.min(rgb.width, rgb.height) / f < 16) continue;
       const toRgb = (w: PixelWindow): Rect => ({ x0: (w.x - origin.x) / scale, y0: (w.y - origin.y) / scale, x1: (w.x + w.width - origin.x) / scale, y1: (w.y + w.height - origin.y) / scale });
       const core = opts.core ? toRgb(opts.core) : null;
-      const parts = opts.areas ? passParts(opts.areas, f, hi * f * scale).map(toRgb) : null;
+      let parts = opts.areas ? passParts(opts.areas, f, hi * f * scale).map(toRgb) : null;
+      if (parts && cascade && f < 1) parts = parts.filter((a) => seen.some(([x, y]) => x >= a.x0 && x < a.x1 && y >= a.y0 && y < a.y1));
       if (parts && !parts.length) continue;
-      for (const p of await this.runPass(this.sessions.get(pass.onnx ?? this.manifest.onnx)!, rgb, f, opts, { lo, hi }, core, parts)) {
+      const decodeMin = cascade && f >= 1 ? Math.min(CASCADE_PEAK, minScore) : minScore;
+      for (const p of await this.runPass(this.sessions.get(pass.onnx ?? this.manifest.onnx)!, rgb, f, { ...opts, minScore: decodeMin }, { lo, hi }, core, parts)) {
+        if (cascade && f >= 1) seen.push([p.x + p.width / 2, p.y + p.height / 2]);
+        if (p.score < minScore) continue;
         const o = pass.calibration && !opts.raw ? interpolate(pass.calibration, p.score) : p.score;
         out.push({ x: origin.x + p.x * scale, y: origin.y + p.y * scale, width: p.width * scale, height: p.height * scale, contrast: o, objectness: o, scaleM: pass.mpp });
       }
