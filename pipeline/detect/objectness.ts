@@ -11,8 +11,6 @@ import { boxIou, DEFAULT_SIZE_PRIOR, type Proposal, type SizePrior } from './pro
 import type { PixelWindow } from '../raster/georef.js';
 import { passParts, tileCores, TILE_MARGIN, type PassAreas, type Rect } from './model-tiles.js';
 
-export type { PassAreas } from './model-tiles.js';
-
 /** Where the shipped objectness model lives. */
 export const DEFAULT_OBJECTNESS_DIR = path.join(SHIPPED_MODELS_DIR, 'geoscout-objectness');
 

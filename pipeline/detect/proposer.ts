@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { EncoderOptions } from '../models/encoder.js';
 import type { RgbImage } from '../raster/raster.js';
-import { DEFAULT_OBJECTNESS_DIR, ObjectnessModel, type PassAreas } from './objectness.js';
+import type { PassAreas } from './model-tiles.js';
+import { DEFAULT_OBJECTNESS_DIR, ObjectnessModel } from './objectness.js';
 import { boxIou, proposeObjects, type Proposal } from './proposals.js';
 import type { PixelWindow } from '../raster/georef.js';
 

@@ -71,10 +71,26 @@ export interface PreparedQuery extends DetectQuery {
   sizeRangeM?: [number, number];
 }
 
+/**
+ * Unit vectors of the background prompts ({@link BACKGROUND_PROMPTS}), encoded once per open
+ * encoder: every detection call and the stored-tile gate (tile-gate.ts) compete with them.
+ * A failed encoding is not kept, so the next call tries again.
+ */
+export function backgroundPromptVectors(enc: ClipEncoder): Promise<Float32Array[]> {
+  let p = backgroundCache.get(enc);
+  if (!p) {
+    p = enc.encodeTexts(BACKGROUND_PROMPTS).then((flat) => rows(flat, enc.dim));
+    p.catch(() => backgroundCache.delete(enc));
+    backgroundCache.set(enc, p);
+  }
+  return p;
+}
+const backgroundCache = new WeakMap<ClipEncoder, Promise<Float32Array[]>>();
+
 /** Encodes each query's text (prompt-ensembled), fuses it with a given vector, and picks its competitors. */
 export async function prepareQueries(enc: ClipEncoder, queries: DetectQuery[], signal?: AbortSignal): Promise<PreparedQuery[]> {
   const d = enc.dim;
-  const bg = rows(await enc.encodeTexts(BACKGROUND_PROMPTS, { signal }), d);
+  const bg = await backgroundPromptVectors(enc);
   const vocab = rows(await enc.encodeTexts(VOCABULARY_PROMPTS, { signal }), d);
   // Per context template, every vocabulary entry in that phrasing (rows in VOCABULARY_PROMPTS
   // order); only plain text queries get phrasings, so prototype-only calls skip the encoding.

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { ClipEncoder } from '../models/encoder.js';
 import { readModelDir } from '../models/model-dir.js';
 import { SHIPPED_MODELS_DIR } from '../models/registry.js';
-import { calibrateTextScore, prepareQueries, rawTextScore } from './scorer.js';
-import { backgroundVectors, CALIBRATED_TILE_GATE, tileScorer } from './tile-gate.js';
+import { backgroundPromptVectors, calibrateTextScore, prepareQueries, rawTextScore } from './scorer.js';
+import { CALIBRATED_TILE_GATE, tileScorer } from './tile-gate.js';
 import { BACKGROUND_PROMPTS } from './vocabulary.js';
 
 describe('the stored-tile gate', () => {
@@ -12,7 +12,7 @@ describe('the stored-tile gate', () => {
     const dir = path.join(SHIPPED_MODELS_DIR, 'geoscout-mini');
     const enc = await ClipEncoder.open(dir, await readModelDir(dir));
     try {
-      const bg = await backgroundVectors(enc);
+      const bg = await backgroundPromptVectors(enc);
       const water = bg[BACKGROUND_PROMPTS.findIndex((b) => b.includes('water'))]!;
       const road = bg[BACKGROUND_PROMPTS.findIndex((b) => b.includes('road'))]!;
       const [ship, onRoad] = await prepareQueries(enc, [{ label: 'ship', text: 'ship' }, { label: 'r', text: 'an aircraft on a road' }]);

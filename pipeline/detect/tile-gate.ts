@@ -4,8 +4,9 @@ import { sqlString } from '../index/store.js';
 import { openTilesTable, tilesTableName, vectorValues } from '../index/tiles-table.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import { intersectWindows, type PixelWindow } from '../raster/georef.js';
-import { dot, rows as rowsOf } from './vectors.js';
-import { BACKGROUND_PROMPTS, settingEntries } from './vocabulary.js';
+import { backgroundPromptVectors } from './scorer.js';
+import { dot } from './vectors.js';
+import { settingEntries } from './vocabulary.js';
 
 /**
  * When a stored tile may hold a text query, per shipped model: its cosine to the query is at
@@ -79,7 +80,7 @@ export async function tileGate(store: Store, enc: ClipEncoder, imageId: string, 
   const where = `image_id = ${sqlString(imageId)} AND model_version = ${sqlString(enc.modelVersion)} AND x < ${win.x + win.width} AND y < ${win.y + win.height} AND x + size > ${win.x} AND y + size > ${win.y}`;
   const rows = (await table.query().where(where).select(['level', 'x', 'y', 'size', 'vector']).toArray()) as TileRow[];
   if (!rows.length) return null;
-  const bg = await backgroundVectors(enc);
+  const bg = await backgroundPromptVectors(enc);
   const scorers = queries.map((q) => tileScorer(q, bg));
   const sample = opts.sample ?? DEFAULT_SAMPLE;
   const areas: QueryAreas[] = queries.map(() => ({ all: [], small: [] }));
@@ -104,17 +105,6 @@ export async function tileGate(store: Store, enc: ClipEncoder, imageId: string, 
     });
   }
   return { areas, smallSide: Number.isFinite(smallSide) ? smallSide : 0, threshold, margin, tiles: { total: rows.length, kept, sampled }, coverage: coverageOf(all, win) };
-}
-
-/** Unit vectors of the background prompts, encoded once per encoder. */
-const backgrounds = new WeakMap<ClipEncoder, Promise<Float32Array[]>>();
-export function backgroundVectors(enc: ClipEncoder): Promise<Float32Array[]> {
-  let p = backgrounds.get(enc);
-  if (!p) {
-    p = enc.encodeTexts(BACKGROUND_PROMPTS).then((flat) => rowsOf(flat, enc.dim));
-    backgrounds.set(enc, p);
-  }
-  return p;
 }
 
 /**

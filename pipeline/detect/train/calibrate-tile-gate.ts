@@ -16,8 +16,8 @@ import { openTilesTable, vectorValues } from '../../index/tiles-table.js';
 import { Store } from '../../index/store.js';
 import { ModelRegistry } from '../../models/registry.js';
 import { generateScene, type SceneObject } from '../../synth/generate-scene.js';
-import { prepareQueries } from '../scorer.js';
-import { backgroundVectors, CALIBRATED_TILE_GATE, tileScorer } from '../tile-gate.js';
+import { backgroundPromptVectors, prepareQueries } from '../scorer.js';
+import { CALIBRATED_TILE_GATE, tileScorer } from '../tile-gate.js';
 
 const SCENES = Number(process.env.CAL_SCENES ?? 8);
 const SIZE = Number(process.env.CAL_SIZE ?? 2048);
@@ -44,7 +44,7 @@ async function main() {
     const { table } = await openTilesTable(store, enc.manifest);
     const tiles = ((await table.query().select(['image_id', 'level', 'x', 'y', 'size', 'vector']).toArray()) as { image_id: string; level: number; x: number; y: number; size: number; vector: unknown }[])
       .map((r): Tile => ({ image: r.image_id, level: r.level, x: r.x, y: r.y, size: r.size, v: vectorValues(r.vector)! }));
-    const bg = await backgroundVectors(enc);
+    const bg = await backgroundPromptVectors(enc);
     const prepared = await prepareQueries(enc, CLASSES.map((c) => ({ label: c, text: c })));
     console.log(`${tiles.length} tiles, ${SCENES} scenes of ${SIZE}² at 0.5 m; tile cosine ≥ ${cosine}`);
     for (const [k, cls] of CLASSES.entries()) {
