@@ -128,7 +128,7 @@ async function benchClass(cls: RealClass, store: Store, ctx: ToolContext, tmpDir
       const res = await measure({ prototype: name }, (out.prototype.window_head?.used ? out.prototype.window_head.threshold : null) ?? out.prototype.threshold ?? PROTOTYPE_DEFAULT_THRESHOLD);
       aps.push(res.ap);
       const h = out.prototype.window_head;
-      const used = h ? `${h.used ? 'window head' : 'encoder'} (check MRR head ${fmt(h.check?.window_head_mrr ?? NaN)} / encoder ${fmt(h.check?.encoder_mrr ?? NaN)}, boxed ${fmt(h.check?.window_head_found ?? NaN)} / ${fmt(h.check?.encoder_found ?? NaN)}; head fit ${h.seconds.toFixed(1)} s, lengths ${h.lengths_m.join('/')} m)` : 'encoder (no window head)';
+      const used = h ? `${h.used ? 'window head' : `encoder${h.check?.proposals ? ` on ${h.check.proposals} proposals` : ''}`} (check MRR head ${fmt(h.check?.window_head_mrr ?? NaN)} / encoder ${fmt(h.check?.encoder_mrr ?? NaN)}, boxed ${fmt(h.check?.window_head_found ?? NaN)} / ${fmt(h.check?.encoder_found ?? NaN)}; head fit ${h.seconds.toFixed(1)} s, lengths ${h.lengths_m.join('/')} m)` : 'encoder (no window head)';
       rows.push(`      draw ${r + 1}: ${used}: AP50 ${fmt(res.ap)}, recall ${fmt(res.recall)} and ${res.fpKm2.toFixed(0)} FP/km² at threshold ${res.thr.toFixed(2)}, all boxes: recall ${fmt(res.recallAll)} with ${res.boxesKm2.toFixed(0)}/km²; P@10 ${fmt(res.p10)}; add_prototype ${fitS.toFixed(0)} s, detect ${res.seconds.toFixed(0)} s`);
     }
     const mean = aps.reduce((a, c) => a + c, 0) / aps.length;

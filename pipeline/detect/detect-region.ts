@@ -11,9 +11,9 @@ import { upsertDetections, type DetectionRow } from './detections-table.js';
 import { bboxOf, bboxPolygon, GeoJsonPolygonSchema, PixelWindowSchema, type BBox, type Georef, type GeoJsonPolygon, type PixelWindow } from '../raster/georef.js';
 import type { Stretch } from '../raster/stretch.js';
 import { detectWithHead } from './detect-head.js';
-import { detectInWindow, nms, type DetectWindowOptions } from './detect-window.js';
+import { detectInWindow, nms, type DetectWindowOptions, type RawDetection } from './detect-window.js';
 import { tileGate, type GateOptions } from './tile-gate.js';
-import { isPrototypeQuery, prepareQueries, type DetectQuery } from './scorer.js';
+import { isPrototypeQuery, prepareQueries, type DetectQuery, type PreparedQuery } from './scorer.js';
 
 /** Where to look: an image (whole, or a pixel window), or a WGS84 area over every intersecting image. */
 export interface RegionSpec {
@@ -137,17 +137,22 @@ export async function detectInRegion(
     searched.coverage += (gate ? gate.coverage : 1) * window.width * window.height;
     const raster = await openCatalogImage(rec, opts.signal);
     try {
-      const dets = !scored.length ? [] : await detectInWindow(raster, rec.gsd_m, window, scored, enc, {
-        ...(gate ? { areas: { perQuery: gate.areas, smallSide: gate.smallSide } } : {}),
-        stretch: rec.stretch as Stretch,
-        threshold: opts.threshold ?? TEXT_DEFAULT_THRESHOLD,
-        maxRegionPixels: max,
-        ...(opts.chunk ? { chunk: opts.chunk } : {}),
-        ...(opts.proposer ? { proposer: opts.proposer } : {}),
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        ...(opts.timings ? { timings: opts.timings } : {}),
-        onProgress: (d, t, m) => opts.onProgress?.(done + (d / t) * window.width * window.height, pixels, `${rec.image_id}: ${m ?? ''}`),
-      });
+      const dets: RawDetection[] = [];
+      // Queries share one proposal run per chunk, except prototypes whose check chose other proposal weights.
+      for (const group of byProposalWeights(scored)) {
+        dets.push(...(await detectInWindow(raster, rec.gsd_m, window, group.queries, enc, {
+          ...(gate ? { areas: { perQuery: group.index.map((i) => gate.areas[i]!), smallSide: gate.smallSide } } : {}),
+          ...(group.weights ? { weights: group.weights } : {}),
+          stretch: rec.stretch as Stretch,
+          threshold: opts.threshold ?? TEXT_DEFAULT_THRESHOLD,
+          maxRegionPixels: max,
+          ...(opts.chunk ? { chunk: opts.chunk } : {}),
+          ...(opts.proposer ? { proposer: opts.proposer } : {}),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          ...(opts.timings ? { timings: opts.timings } : {}),
+          onProgress: (d, t, m) => opts.onProgress?.(done + (d / t) * window.width * window.height, pixels, `${rec.image_id}: ${m ?? ''}`),
+        })));
+      }
       for (const q of headed) {
         dets.push(...(await detectWithHead({ raster, gsdM: rec.gsd_m, stretch: rec.stretch as Stretch }, window, q, enc, { threshold: q.threshold!, max: opts.maxDetections, ...(opts.signal ? { signal: opts.signal } : {}) })));
       }
@@ -247,4 +252,17 @@ function toRow(f: DetectionFeature, vector: Float32Array): DetectionRow {
 
 function round6(v: number): number {
   return Math.round(v * 1e6) / 1e6;
+}
+
+/** Scored queries grouped by the proposal weights they ask for (with their indices among `queries`). */
+function byProposalWeights(queries: PreparedQuery[]): { weights: string | undefined; queries: PreparedQuery[]; index: number[] }[] {
+  const groups = new Map<string, { weights: string | undefined; queries: PreparedQuery[]; index: number[] }>();
+  for (const [i, q] of queries.entries()) {
+    const key = q.proposalWeights ?? '';
+    const g = groups.get(key) ?? { weights: q.proposalWeights, queries: [], index: [] };
+    g.queries.push(q);
+    g.index.push(i);
+    groups.set(key, g);
+  }
+  return [...groups.values()];
 }

@@ -50,6 +50,8 @@ export interface DetectWindowOptions {
    * every proposal source.
    */
   areas?: { perQuery: QueryAreas[]; smallSide: number };
+  /** Proposal weights for every model pass (a prototype's choice, proposer.ts `variants`). */
+  weights?: string;
 }
 
 /**
@@ -115,7 +117,7 @@ export async function detectInWindow(raster: Raster, gsdM: number | null, win: P
     if (opts.timings) opts.timings.read += Date.now() - t;
     t = Date.now();
     const centred = (w: PixelWindow, p: PixelBox) => inside(w, p.x + p.width / 2, p.y + p.height / 2);
-    const props = (await (opts.proposer ?? saliencyProposer).propose(rgb, area, 1, gsdM, opts.signal, gate?.propose))
+    const props = (await (opts.proposer ?? saliencyProposer).propose(rgb, area, 1, gsdM, opts.signal, opts.weights ? { ...gate?.propose, weights: opts.weights } : gate?.propose))
       .filter((p) => centred(core, p) && overlaps(win, p) && (!parts || parts.some((w) => centred(w, p))))
       .filter((p) => mayScore(p, queries, floors, gsdM));
     if (opts.timings) opts.timings.proposals += Date.now() - t;

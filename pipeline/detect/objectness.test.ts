@@ -177,6 +177,21 @@ describe('ObjectnessModel', () => {
     await writeFile(path.join(dir, 'objectness.json'), JSON.stringify(manifest));
     await expect(ObjectnessModel.open(dir)).rejects.toThrow(/missing\.onnx/);
   });
+
+  it('runs every pass on alternate weights when asked (a prototype\'s choice), and on its own for weights it lacks', async () => {
+    expect(model.alternateWeights).toEqual(['model-real.onnx']);
+    const v = ofClass('vehicle')[0]!;
+    const x0 = Math.max(0, Math.min(SIZE - 512, Math.round(v.bbox[0]) - 256)), y0 = Math.max(0, Math.min(SIZE - 512, Math.round(v.bbox[1]) - 256));
+    const rgb = await raster.readRgb({ x: x0, y: y0, width: 512, height: 512 });
+    const at = (ps: ObjectnessProposal[], mpp: number) => ps.filter((p) => p.scaleM === mpp).map((p) => `${Math.round(p.x)},${Math.round(p.y)},${p.objectness!.toFixed(3)}`).sort();
+    const own = await model.propose(rgb, { x: x0, y: y0 }, 1, 0.5);
+    const real = await model.propose(rgb, { x: x0, y: y0 }, 1, 0.5, { weights: 'model-real.onnx' });
+    // The 0.25 m/px pass runs these weights anyway; the 0.5 m/px pass changes.
+    expect(at(real, 0.5).length).toBeGreaterThan(0);
+    expect(at(real, 0.5)).not.toEqual(at(own, 0.5));
+    const unknown = await model.propose(rgb, { x: x0, y: y0 }, 1, 0.5, { weights: 'from-another-version.onnx' });
+    expect(unknown).toEqual(own);
+  });
 });
 
 // Floors set below what the shipped model measures on this scene (see MODEL_CARD.md).

@@ -75,6 +75,13 @@ export interface ObjectnessOptions {
   core?: PixelWindow;
   /** Where the caller keeps boxes, by centre (the stored-tile gate): a model tile runs only if its core meets a part. Default: everywhere. */
   areas?: PassAreas;
+  /**
+   * Run every pass with this weights file of the manifest ({@link ObjectnessModel.alternateWeights})
+   * instead of each pass's own. A prototype whose examples the real-imagery weights box better
+   * asks for them (choose-detector.ts). A file the model does not have (a prototype made
+   * with another objectness version) falls back to each pass's own weights.
+   */
+  weights?: string;
   signal?: AbortSignal;
 }
 
@@ -144,6 +151,7 @@ export class ObjectnessModel {
     // Cascading, the enlarging passes run last, only where a native-resolution pass saw a peak.
     const passes = cascade ? [...this.manifest.passes].sort((a, b) => b.mpp - a.mpp) : this.manifest.passes;
     const seen: [number, number][] = []; // centres (rgb px) of the native passes' peaks
+    const uniform = opts.weights && this.sessions.has(opts.weights) ? opts.weights : null;
     for (const pass of passes) {
       // rgb pixels per model pixel; enlarging more than 2× invents detail the model never saw.
       const f = pass.mpp / rgbMpp;
@@ -156,7 +164,7 @@ export class ObjectnessModel {
       if (parts && cascade && f < 1) parts = parts.filter((a) => seen.some(([x, y]) => x >= a.x0 && x < a.x1 && y >= a.y0 && y < a.y1));
       if (parts && !parts.length) continue;
       const decodeMin = cascade && f >= 1 ? Math.min(CASCADE_PEAK, minScore) : minScore;
-      for (const p of await this.runPass(this.sessions.get(pass.onnx ?? this.manifest.onnx)!, rgb, f, { ...opts, minScore: decodeMin }, { lo, hi }, core, parts)) {
+      for (const p of await this.runPass(this.sessions.get(uniform ?? pass.onnx ?? this.manifest.onnx)!, rgb, f, { ...opts, minScore: decodeMin }, { lo, hi }, core, parts)) {
         if (cascade && f >= 1) seen.push([p.x + p.width / 2, p.y + p.height / 2]);
         if (p.score < minScore) continue;
         const o = pass.calibration && !opts.raw ? interpolate(pass.calibration, p.score) : p.score;
@@ -255,6 +263,14 @@ export class ObjectnessModel {
       }
     }
     return out;
+  }
+
+  /**
+   * Weights files some passes run that could also run every pass (since 1.3.0 the real-imagery
+   * fine-tune of the 0.25 m/px pass): the proposal variants a prototype's check may choose.
+   */
+  get alternateWeights(): string[] {
+    return [...new Set(this.manifest.passes.flatMap((p) => (p.onnx && p.onnx !== this.manifest.onnx ? [p.onnx] : [])))];
   }
 
   /** Releases the ONNX sessions; safe to call twice. */

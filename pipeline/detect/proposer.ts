@@ -26,11 +26,15 @@ export interface ProposeOptions {
    * never saw; a caller whose queries all name known classes may skip them (see detect-window.ts).
    */
   blobs?: boolean;
+  /** Run every model pass with this weights file, one of {@link Proposer.variants} (default: each pass's own). */
+  weights?: string;
 }
 
 /** Class-agnostic proposals for one chunk of an image (see detect-window.ts). */
 export interface Proposer {
   readonly kind: 'saliency' | 'objectness';
+  /** Alternative weights files {@link ProposeOptions.weights} may name (none for saliency). */
+  readonly variants: string[];
   propose(rgb: RgbImage, origin: { x: number; y: number }, scale: number, gsdM: number | null, signal?: AbortSignal, opts?: ProposeOptions): Promise<ScoredProposal[]>;
   close(): Promise<void>;
 }
@@ -46,6 +50,7 @@ export const SALIENCY_ONLY_OBJECTNESS = 0.15;
 /** Saliency blobs only (no model): every blob counts as an object. */
 export const saliencyProposer: Proposer = {
   kind: 'saliency',
+  variants: [],
   async propose(rgb, origin, scale, gsdM) {
     return (await proposeObjects(rgb, origin, scale, gsdM)).map((p) => ({ ...p, objectness: 1 }));
   },
@@ -59,6 +64,7 @@ export const saliencyProposer: Proposer = {
 export function objectnessProposer(model: ObjectnessModel): Proposer {
   return {
     kind: 'objectness',
+    variants: model.alternateWeights,
     async propose(rgb, origin, scale, gsdM, signal, opts = {}) {
       const { blobs: withBlobs = true, ...modelOpts } = opts;
       const learned = await model.propose(rgb, origin, scale, gsdM, { ...(signal ? { signal } : {}), ...modelOpts });
@@ -91,8 +97,9 @@ export function cachingProposer(inner: Proposer, maxBoxes = 400_000): Proposer {
   let boxes = 0;
   return {
     kind: inner.kind,
+    variants: inner.variants,
     async propose(rgb, origin, scale, gsdM, signal, opts = {}) {
-      const key = createHash('sha1').update(rgb.data).update(`|${rgb.width}x${rgb.height}|${origin.x},${origin.y}|${scale}|${gsdM}|${JSON.stringify([opts.maxUpsample, opts.core, opts.areas, opts.blobs])}`).digest('hex');
+      const key = createHash('sha1').update(rgb.data).update(`|${rgb.width}x${rgb.height}|${origin.x},${origin.y}|${scale}|${gsdM}|${JSON.stringify([opts.maxUpsample, opts.core, opts.areas, opts.blobs, opts.weights])}`).digest('hex');
       const hit = cache.get(key);
       if (hit) {
         cache.delete(key);

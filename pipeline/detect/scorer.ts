@@ -19,6 +19,8 @@ export interface DetectQuery {
   head?: WindowHead;
   /** A prototype's examples: the score is also weighted by the nearest one (exemplars.ts). */
   exemplars?: Exemplars;
+  /** Proposal weights a prototype's check chose for every objectness pass (choose-detector.ts). */
+  proposalWeights?: string;
 }
 
 /**

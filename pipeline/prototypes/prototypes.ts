@@ -128,12 +128,14 @@ export async function prototypeQuery(store: Store, name: string, modelVersion: s
   const stored = row.probe ? (JSON.parse(row.probe) as Probe & { head?: unknown; detector?: DetectorChoice }) : undefined;
   const probe = stored ? { w: stored.w, b: stored.b } : undefined;
   const head = stored && isWindowHead(stored.head) && stored.detector?.detector === 'window-head' ? stored.head : undefined;
+  const proposalWeights = stored?.detector?.detector === 'encoder' ? stored.detector.proposals : undefined;
   const exemplars = opts.withExemplars ? await exemplarsOf(store, JSON.parse(row.examples) as StoredExample[]) : null;
   return {
     label: `prototype:${row.name}`,
     vector: Float32Array.from(row.fused_vector),
     ...(probe ? { probe } : {}),
     ...(head ? { head } : {}),
+    ...(proposalWeights ? { proposalWeights } : {}),
     ...(exemplars ? { exemplars } : {}),
     ...(row.threshold != null ? { threshold: row.threshold } : {}),
   };
@@ -161,7 +163,7 @@ function headSummary(probe: string | null): PrototypeSummary['window_head'] {
   const r2 = (x: number) => Math.round(x * 100) / 100;
   return {
     examples: head.fitted.examples, lengths_m: head.lengthsM.map(r2), train_auc: head.fitted.train_auc, seconds: head.fitted.seconds, threshold: head.threshold,
-    used: detector?.detector === 'window-head', check: detector ? { window_head_mrr: r2(detector.mrr.window_head), encoder_mrr: r2(detector.mrr.encoder), window_head_found: r2(detector.found.window_head), encoder_found: r2(detector.found.encoder), n: detector.n } : null,
+    used: detector?.detector === 'window-head', check: detector ? { window_head_mrr: r2(detector.mrr.window_head), encoder_mrr: r2(detector.mrr.encoder), window_head_found: r2(detector.found.window_head), encoder_found: r2(detector.found.encoder), n: detector.n, proposals: detector.proposals ?? null } : null,
   };
 }
 
