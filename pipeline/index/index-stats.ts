@@ -48,7 +48,7 @@ async function tableSize(store: Store, t: lancedb.Table, name: string, fileSizes
   const sample = await t.query().limit(SAMPLE_ROWS).toArrow();
   const indices = (await t.listIndices()).map((i) => ({ name: i.name, columns: i.columns, type: i.indexType }));
   const size: TableSize = {
-    table: name, rows: stats.numRows, dataBytes: stats.totalBytes, indices,
+    table: name, rows: stats.numRows, dataBytes: await dataFileBytes(t, dir, stats.totalBytes), indices,
     indexBytes: dir ? await dirBytes(path.join(dir, '_indices')) : null,
     diskBytes: dir ? await dirBytes(dir) : null,
     columns: columnBytes(sample),
@@ -58,6 +58,16 @@ async function tableSize(store: Store, t: lancedb.Table, name: string, fileSizes
     size.tiles = { layout: layoutOf(await t.schema()), images: ids.size, imageryBytes: [...ids].reduce((a, id) => a + (fileSizes.get(id) ?? 0), 0) };
   }
   return size;
+}
+
+/**
+ * The data files' bytes. LanceDB's `stats().totalBytes` overstates tables in Lance format 2.1
+ * (6,000 tile rows: 653 B a row against 567 B in the one data file on disk), so a local table
+ * with a single version (nothing old kept: every data file is current) is measured on disk.
+ */
+async function dataFileBytes(t: lancedb.Table, dir: string | null, reported: number): Promise<number> {
+  if (!dir || (await t.listVersions()).length !== 1) return reported;
+  return dirBytes(path.join(dir, 'data'));
 }
 
 /** Bytes per row of each column in an Arrow sample (values, offsets and validity buffers). */

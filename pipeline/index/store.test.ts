@@ -7,6 +7,7 @@ import { makeTempDir } from '../../core/testing/temp-dir.js';
 import { writePatternTiff } from '../raster/testing.js';
 import { docChunksSchema } from '../../knowledge/doc-tables.js';
 import { checkStore } from './doctor.js';
+import { storeSizes } from './index-stats.js';
 import { primaryKeyOf, Store } from './store.js';
 
 const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'geoscout.js');
@@ -27,6 +28,31 @@ describe('Store.upsert', () => {
       expect(await store.upsert(t, 'image_id', [row('b', 'third')], { update: true })).toEqual({ inserted: 0, updated: 1 });
       const got = Object.fromEntries((await t.query().select(['image_id', 'title']).toArray()).map((r) => [r.image_id, r.title]));
       expect(got).toEqual({ a: 'first', b: 'third', c: 'second' });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('new tables', () => {
+  it('are written in Lance format 2.1, and index stats counts their bytes on disk (LanceDB\'s own figure overstates them)', async () => {
+    const uri = path.join(tmp.dir, 'format');
+    const store = await Store.open(uri);
+    try {
+      const t = await store.table('images');
+      const rows = Array.from({ length: 3000 }, (_, i) => ({ image_id: `img_${String(i).padStart(16, '0')}`, uri: `/archive/2026/scene-${i}.tif`, title: `scene ${i}`, width: 1, height: 1, bands: 3, status: 'ready', added_at: new Date() }));
+      await store.upsert(t, 'image_id', rows);
+      const dataDir = path.join(uri, 'images.lance', 'data');
+      const files = await readdir(dataDir);
+      let onDisk = 0;
+      for (const f of files) {
+        const b = await readFile(path.join(dataDir, f));
+        onDisk += b.length;
+        // A Lance file ends with major, minor (u16 LE) and "LANC".
+        expect([b.readUInt16LE(b.length - 8), b.readUInt16LE(b.length - 6), b.subarray(b.length - 4).toString()]).toEqual([2, 1, 'LANC']);
+      }
+      const sizes = await storeSizes(store);
+      expect(sizes.find((s) => s.table === 'images')?.dataBytes).toBe(onDisk);
     } finally {
       await store.close();
     }
