@@ -47,7 +47,7 @@ describe('compact tiles table', () => {
     const tiles = (s: typeof compact) => s.find((t) => t.table.startsWith('tiles__'))!;
     const c = tiles(compact), f = tiles(full);
     expect(c.rows).toBe(f.rows);
-    expect(c.tiles!.layout).toEqual({ vector: 'float16', patchGrid: false, geometry: false });
+    expect(c.tiles!.layout).toEqual({ vector: 'float16', patchGrid: false, geometry: false, bbox: 'float32' });
     expect(c.columns.some((x) => x.name === 'footprint')).toBe(false);
     expect(f.tiles!.layout).toEqual(FULL_LAYOUT);
     expect(c.columns.find((x) => x.name === 'vector')!.bytesPerRow).toBe(encoder.dim * 2);
@@ -74,7 +74,7 @@ describe('compact tiles table', () => {
     const reopened = await Store.open(stores.full.uri);
     try {
       const { layout } = await openTilesTable(reopened, encoder.manifest);
-      expect(layout).toEqual({ vector: 'float32', patchGrid: false, geometry: false });
+      expect(layout).toEqual({ vector: 'float32', patchGrid: false, geometry: false, bbox: 'float64' }); // compaction keeps an old table's float64 bbox
       expect(brief(await search(reopened, 'a ship'))).toEqual(before);
       const [again] = await compactTiles(reopened);
       expect(again!).toMatchObject({ droppedPatchGrids: false, droppedGeometry: false });
@@ -86,7 +86,7 @@ describe('compact tiles table', () => {
   it('`geoscout index stats` prints bytes per tile and the ratio to the source imagery', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'index', 'stats'], { env: { ...process.env, GEOSCOUT_DATA_DIR: path.join(tmp.dir, 'compact'), GEOSCOUT_CONFIG: '' } });
     expect(stdout).toMatch(/tiles__geoscout_mini: \d+ rows/);
-    expect(stdout).toMatch(/float16 vectors, patch grids recomputed on search, footprints derived from the catalog; 1 image\(s\), [\d.]+ MB of source imagery: index = [\d.]+ % of it/);
+    expect(stdout).toMatch(/float16 vectors, patch grids recomputed on search, footprints derived from the catalog, float32 bbox; 1 image\(s\), [\d.]+ MB of source imagery: index = [\d.]+ % of it/);
   });
 });
 
@@ -111,7 +111,7 @@ describe('float16 vectors', () => {
   });
 
   it('new tables hold float32 vectors unless index.vectorType says float16', () => {
-    expect(COMPACT_LAYOUT).toEqual({ vector: 'float32', patchGrid: false, geometry: false });
-    expect(newTableLayout('float16')).toEqual({ vector: 'float16', patchGrid: false, geometry: false });
+    expect(COMPACT_LAYOUT).toEqual({ vector: 'float32', patchGrid: false, geometry: false, bbox: 'float32' });
+    expect(newTableLayout('float16')).toEqual({ vector: 'float16', patchGrid: false, geometry: false, bbox: 'float32' });
   });
 });

@@ -1,7 +1,9 @@
-import { Field, FixedSizeList, Float16, Float32, Float64, Int32, Schema, TimestampMillisecond, Type, Utf8, type DataType } from 'apache-arrow';
+import { Field, FixedSizeList, Float16, Float32, Float64, Int32, Precision, Schema, TimestampMillisecond, Type, Utf8, type DataType } from 'apache-arrow';
 import type * as lancedb from '@lancedb/lancedb';
 import { GeoscoutError } from '../../core/errors.js';
 import { bboxColumns } from './schemas.js';
+
+const BBOX_NAMES = ['min_lon', 'min_lat', 'max_lon', 'max_lat'];
 import type { Store } from './store.js';
 
 /**
@@ -32,15 +34,21 @@ export interface TileLayout {
    * in the catalog (tile-search.ts), which gives the same polygon.
    */
   geometry: boolean;
+  /**
+   * Type of the WGS84 bbox columns. Tables made since session 16 store float32, rounded
+   * outward (min down, max up: within 2 m, and a tile is never filtered out of an area it
+   * overlaps), which with their btree indexes saves 37 B a tile; older tables keep float64.
+   */
+  bbox: 'float32' | 'float64';
 }
 
-export const COMPACT_LAYOUT: TileLayout = { vector: 'float32', patchGrid: false, geometry: false };
+export const COMPACT_LAYOUT: TileLayout = { vector: 'float32', patchGrid: false, geometry: false, bbox: 'float32' };
 
 /** The layout of tables created from now on, from `index.vectorType`. */
 export function newTableLayout(vectorType: TileLayout['vector']): TileLayout {
-  return { vector: vectorType, patchGrid: false, geometry: false };
+  return { ...COMPACT_LAYOUT, vector: vectorType };
 }
-export const FULL_LAYOUT: TileLayout = { vector: 'float32', patchGrid: true, geometry: true };
+export const FULL_LAYOUT: TileLayout = { vector: 'float32', patchGrid: true, geometry: true, bbox: 'float64' };
 
 /** The Arrow schema for a model's tiles table. */
 export function tilesSchema(dim: number, patchCount: number, layout: TileLayout = COMPACT_LAYOUT): Schema {
@@ -55,7 +63,7 @@ export function tilesSchema(dim: number, patchCount: number, layout: TileLayout 
     i32('x'),
     i32('y'),
     i32('size'),
-    ...bboxColumns(),
+    ...(layout.bbox === 'float32' ? BBOX_NAMES.map((n) => new Field(n, new Float32(), true)) : bboxColumns()),
     ...(layout.geometry ? [f64('center_lon'), f64('center_lat'), new Field('footprint', new Utf8(), true)] : []),
     new Field('acquired_at', new TimestampMillisecond('UTC'), true),
     new Field('sensor', new Utf8(), true),
@@ -70,7 +78,12 @@ export function layoutOf(schema: Schema): TileLayout {
   const v = schema.fields.find((f) => f.name === 'vector');
   const child = (v?.type as FixedSizeList | undefined)?.children?.[0]?.type as DataType | undefined;
   const has = (n: string) => schema.fields.some((f) => f.name === n);
-  return { vector: child && child.typeId === Type.Float && (child as Float16).precision === 0 ? 'float16' : 'float32', patchGrid: has('patch_vectors'), geometry: has('footprint') };
+  const bbox = schema.fields.find((f) => f.name === 'min_lon')?.type as DataType | undefined;
+  return {
+    vector: child && child.typeId === Type.Float && (child as Float16).precision === 0 ? 'float16' : 'float32',
+    patchGrid: has('patch_vectors'), geometry: has('footprint'),
+    bbox: bbox && bbox.typeId === Type.Float && (bbox as Float32).precision === Precision.SINGLE ? 'float32' : 'float64',
+  };
 }
 
 /** A model's tiles table, opened in the layout it has (or created in `forNew`). */
@@ -142,4 +155,30 @@ export function roundToHalf(v: Float32Array): Float32Array {
     out[i] = Math.sign(x) * Math.min(65504, Math.round(a / step) * step);
   }
   return out;
+}
+
+/**
+ * A [minLon, minLat, maxLon, maxLat] box as the layout stores it: for float32 columns, each
+ * minimum rounded down and each maximum up to the nearest float32, so the stored box always
+ * contains the true one and an area filter never drops a tile that overlaps the area.
+ */
+export function storedBbox(bb: [number, number, number, number], layout: TileLayout): [number, number, number, number] {
+  if (layout.bbox === 'float64') return bb;
+  return [f32Toward(bb[0], -1), f32Toward(bb[1], -1), f32Toward(bb[2], 1), f32Toward(bb[3], 1)];
+}
+
+const f32 = new Float32Array(1);
+const f32bits = new Int32Array(f32.buffer);
+
+/** The nearest float32 to `x` on the side `dir` (−1: at most x, 1: at least x). */
+export function f32Toward(x: number, dir: -1 | 1): number {
+  f32[0] = x;
+  const r = f32[0]!;
+  if (r === x || !Number.isFinite(r)) return r;
+  if ((r - x) * dir > 0) return r;
+  // One float32 step toward `dir`: the bit pattern moves away from zero for positive steps of
+  // positive numbers and toward zero for negative ones (sign-magnitude order).
+  if (r === 0) return dir * 1.401298464324817e-45;
+  f32bits[0] = f32bits[0]! + (Math.sign(r) === dir ? 1 : -1);
+  return f32[0]!;
 }

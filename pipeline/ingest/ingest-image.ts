@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
 import type { ImageRecord } from '../catalog/catalog.js';
 import { sqlString, type Store } from '../index/store.js';
-import { openTilesTable, roundToHalf, type TileLayout } from '../index/tiles-table.js';
+import { openTilesTable, roundToHalf, storedBbox, type TileLayout } from '../index/tiles-table.js';
 import { maintainIndexes } from '../index/vector-index.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import { bboxOf } from '../raster/georef.js';
@@ -130,7 +130,7 @@ export async function ingestImage(store: Store, encoder: ClipEncoder, image: Ima
 
 function tileRow(image: ImageRecord, encoder: ClipEncoder, t: TileSpec, vec: Float32Array, patches: Float32Array | undefined, georef: Georef | null, layout: TileLayout) {
   const fp = georef ? georef.footprint({ x: t.x, y: t.y, width: t.size, height: t.size }, 1) : null;
-  const bb = fp ? bboxOf(fp) : null;
+  const bb = fp ? storedBbox(bboxOf(fp), layout) : null;
   const c = georef && layout.geometry ? georef.pixelToLonLat(t.x + t.size / 2, t.y + t.size / 2) : null;
   return {
     tile_id: tileIdOf(image.image_id, encoder.modelVersion, t),

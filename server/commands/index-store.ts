@@ -41,7 +41,7 @@ function describe(t: TableSize): string {
   if (t.tiles) {
     const { layout, images, imageryBytes } = t.tiles;
     const ratio = imageryBytes ? ((t.dataBytes + (t.indexBytes ?? 0)) / imageryBytes) * 100 : NaN;
-    lines.push(`  layout: ${layout.vector} vectors, ${layout.patchGrid ? 'patch grids stored' : 'patch grids recomputed on search'}, ${layout.geometry ? 'footprints stored' : 'footprints derived from the catalog'}; ${images} image(s), ${mb(imageryBytes)} of source imagery: index = ${Number.isFinite(ratio) ? `${ratio.toFixed(1)} %` : 'n/a'} of it`);
+    lines.push(`  layout: ${layout.vector} vectors, ${layout.patchGrid ? 'patch grids stored' : 'patch grids recomputed on search'}, ${layout.geometry ? 'footprints stored' : 'footprints derived from the catalog'}, ${layout.bbox} bbox; ${images} image(s), ${mb(imageryBytes)} of source imagery: index = ${Number.isFinite(ratio) ? `${ratio.toFixed(1)} %` : 'n/a'} of it`);
   }
   if (t.indices.length) lines.push(`  indexes: ${t.indices.map((i) => `${i.columns.join('+')} (${i.type})`).join(', ')}`);
   return `${lines.join('\n')}\n`;

@@ -76,7 +76,7 @@ async function main() {
     // Bytes per stored tile × the plan's tiles (blank ones are not stored): the whole scene's index.
     const whole = (perTile: number) => `${((perTile * plan.count) / 1e6).toFixed(1)} MB = ${((100 * perTile * plan.count) / fileBytes).toFixed(1)} % of the ${(fileBytes / 1e6).toFixed(0)} MB GeoTIFF`;
     console.log(`index: ${size.perTile.toFixed(0)} B per tile (data ${size.dataPerTile.toFixed(0)} + scalar indexes ${(size.perTile - size.dataPerTile).toFixed(0)}; ${size.columns}); the whole plan's index would be ${whole(size.perTile)}`);
-    const stored = await layoutSize(image, tiles.slice(0, OTHER_TILES), enc, { ...newTableLayout('float32'), geometry: true });
+    const stored = await layoutSize(image, tiles.slice(0, OTHER_TILES), enc, { ...newTableLayout('float32'), geometry: true, bbox: 'float64' });
     console.log(`  sessions 12–14 layout (footprint and centre stored per tile, first ${OTHER_TILES} tiles): ${stored.perTile.toFixed(0)} B per tile, ${whole(stored.perTile)}; now / then: ${(size.perTile / stored.perTile).toFixed(3)}×`);
     const half = await layoutSize(image, tiles.slice(0, OTHER_TILES), enc, newTableLayout('float16'));
     console.log(`  with index.vectorType float16 (first ${OTHER_TILES} tiles): ${half.perTile.toFixed(0)} B per tile, ${whole(half.perTile)}`);
