@@ -1,4 +1,4 @@
-import { Field, Float64, Int32, Int64, List, Schema, TimestampMillisecond, Utf8 } from 'apache-arrow';
+import { Field, Float32, Float64, Int32, Int64, List, Schema, TimestampMillisecond, Utf8 } from 'apache-arrow';
 
 const str = (name: string, nullable = true) => new Field(name, new Utf8(), nullable);
 const f64 = (name: string) => new Field(name, new Float64(), true);
@@ -13,9 +13,12 @@ export function geoColumns(): Field[] {
   return [...bboxColumns(), ...['center_lon', 'center_lat'].map(f64)];
 }
 
-/** The WGS84 bounding-box columns area filters use (index/where.ts). */
-export function bboxColumns(): Field[] {
-  return ['min_lon', 'min_lat', 'max_lon', 'max_lat'].map(f64);
+/**
+ * The WGS84 bounding-box columns area filters use (index/where.ts): float64, or float32 for
+ * tiles tables made since session 16 (tiles-table.ts, TileLayout.bbox).
+ */
+export function bboxColumns(type: 'float32' | 'float64' = 'float64'): Field[] {
+  return ['min_lon', 'min_lat', 'max_lon', 'max_lat'].map((n) => new Field(n, type === 'float32' ? new Float32() : new Float64(), true));
 }
 
 /**

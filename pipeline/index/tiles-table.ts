@@ -2,8 +2,6 @@ import { Field, FixedSizeList, Float16, Float32, Float64, Int32, Precision, Sche
 import type * as lancedb from '@lancedb/lancedb';
 import { GeoscoutError } from '../../core/errors.js';
 import { bboxColumns } from './schemas.js';
-
-const BBOX_NAMES = ['min_lon', 'min_lat', 'max_lon', 'max_lat'];
 import type { Store } from './store.js';
 
 /**
@@ -63,7 +61,7 @@ export function tilesSchema(dim: number, patchCount: number, layout: TileLayout 
     i32('x'),
     i32('y'),
     i32('size'),
-    ...(layout.bbox === 'float32' ? BBOX_NAMES.map((n) => new Field(n, new Float32(), true)) : bboxColumns()),
+    ...bboxColumns(layout.bbox),
     ...(layout.geometry ? [f64('center_lon'), f64('center_lat'), new Field('footprint', new Utf8(), true)] : []),
     new Field('acquired_at', new TimestampMillisecond('UTC'), true),
     new Field('sensor', new Utf8(), true),
