@@ -17,8 +17,11 @@ export async function windowOfRing(rec: ImageRecord, ring: [number, number][], m
       const a = ring[i]!, b = ring[(i + 1) % ring.length]!;
       for (let k = 0; k < 8; k++) pts.push(g.lonLatToPixel(a[0] + ((b[0] - a[0]) * k) / 8, a[1] + ((b[1] - a[1]) * k) / 8));
     }
-    const x0 = Math.max(0, Math.floor(Math.min(...pts.map((p) => p[0])))), y0 = Math.max(0, Math.floor(Math.min(...pts.map((p) => p[1]))));
-    const x1 = Math.min(rec.width, Math.ceil(Math.max(...pts.map((p) => p[0])))), y1 = Math.min(rec.height, Math.ceil(Math.max(...pts.map((p) => p[1]))));
+    // Loops, not Math.min(...pts): a polygon of 10⁴ vertices gives more points than a call takes arguments.
+    let [mx0, my0, mx1, my1] = [Infinity, Infinity, -Infinity, -Infinity];
+    for (const [x, y] of pts) [mx0, my0, mx1, my1] = [Math.min(mx0, x), Math.min(my0, y), Math.max(mx1, x), Math.max(my1, y)];
+    const x0 = Math.max(0, Math.floor(mx0)), y0 = Math.max(0, Math.floor(my0));
+    const x1 = Math.min(rec.width, Math.ceil(mx1)), y1 = Math.min(rec.height, Math.ceil(my1));
     return x1 - x0 >= minSide && y1 - y0 >= minSide ? { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } : null;
   } finally {
     await r.close();

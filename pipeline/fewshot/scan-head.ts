@@ -77,7 +77,9 @@ export async function scanWindowHead(img: HeadImage, win: PixelWindow, head: Win
  */
 export function gridNms(found: HeadDetection[], iou: number): HeadDetection[] {
   const sorted = [...found].sort((a, b) => b.score - a.score);
-  const cell = Math.max(1, ...sorted.map((d) => Math.max(d.box.width, d.box.height)));
+  // A loop, not Math.max(...boxes): a low threshold on a dense scene passes 10⁵ boxes, past the argument limit.
+  let cell = 1;
+  for (const d of sorted) cell = Math.max(cell, d.box.width, d.box.height);
   const grid = new Map<string, HeadDetection[]>();
   const kept: HeadDetection[] = [];
   for (const d of sorted) {
