@@ -26,6 +26,7 @@ import { addImages, type ImageRecord } from '../pipeline/catalog/catalog.js';
 import { openCatalogImage } from '../pipeline/catalog/open-image.js';
 import { ingestImage } from '../pipeline/ingest/ingest-image.js';
 import { Store } from '../pipeline/index/store.js';
+import { prototypeDefaultThreshold } from '../pipeline/prototypes/prototypes.js';
 import type { Stretch } from '../pipeline/raster/stretch.js';
 import { addPrototypeInput, addPrototypeTool } from '../tools/add-prototype.js';
 import { createToolContext } from '../tools/context.js';
@@ -125,7 +126,7 @@ async function benchClass(cls: RealClass, store: Store, ctx: ToolContext, tmpDir
       const t0 = Date.now();
       const out = await addPrototypeTool.handler(addPrototypeInput.parse({ name, examples: exampleBoxes(exampleScenes, 7 + r).slice(0, k), mode: 'create' }), ctx);
       const fitS = (Date.now() - t0) / 1000;
-      const res = await measure({ prototype: name }, (out.prototype.window_head?.used ? out.prototype.window_head.threshold : null) ?? out.prototype.threshold ?? PROTOTYPE_DEFAULT_THRESHOLD);
+      const res = await measure({ prototype: name }, prototypeDefaultThreshold(out.prototype));
       aps.push(res.ap);
       const h = out.prototype.window_head;
       const used = h ? `${h.used ? 'window head' : `encoder${h.check?.proposals ? ` on ${h.check.proposals} proposals` : ''}`} (check MRR head ${fmt(h.check?.window_head_mrr ?? NaN)} / encoder ${fmt(h.check?.encoder_mrr ?? NaN)}, boxed ${fmt(h.check?.window_head_found ?? NaN)} / ${fmt(h.check?.encoder_found ?? NaN)}; head fit ${h.seconds.toFixed(1)} s, lengths ${h.lengths_m.join('/')} m)` : 'encoder (no window head)';

@@ -137,6 +137,14 @@ describe('prototypes', () => {
     // The probe also learned from the other objects the proposer finds around the cars.
     expect(p.prototype.probe_negatives).toMatchObject({ given: 0, surrounding: expect.any(Number) });
     expect(p.prototype.probe_negatives!.surrounding).toBeGreaterThan(0);
+    // Without a threshold detection keeps what passes the prototype's checked one; a call's own overrides it.
+    const thr = p.prototype.window_head!.check!.threshold!;
+    expect(thr).toBeGreaterThanOrEqual(0.02);
+    const byDefault = await detect({ image_id: image.image_id, queries: [{ prototype: 'car' }], max_detections: 500 });
+    expect(byDefault.features.length).toBeGreaterThan(0);
+    expect(Math.min(...byDefault.features.map((f) => f.properties.score))).toBeGreaterThanOrEqual(thr);
+    const low = await detect({ image_id: image.image_id, queries: [{ prototype: 'car' }], threshold: 0.01, max_detections: 500 });
+    expect(low.features.some((f) => f.properties.score < thr)).toBe(true);
     await expect(addProto({ name: 'empty' })).rejects.toThrow(/needs at least one example/);
     const tileId = `${image.image_id}/${(await ctx.encoder()).modelVersion}/L0/0_0_128`;
     await expect(addProto({ name: 'x', examples: [{ tile_id: tileId, box: { x: 200, y: 10, width: 10, height: 10 } }] })).rejects.toThrow(/outside tile/);

@@ -22,7 +22,7 @@ export const detectInRegionInput = z
     bbox: BBoxSchema.optional(),
     polygon: GeoJsonPolygonSchema.extend({ coordinates: GeoJsonPolygonSchema.shape.coordinates.min(1) }).optional().describe('WGS84 GeoJSON polygon (lon, lat)'),
     queries: z.array(QuerySchema).min(1).max(8).describe('free-text and/or prototype queries'),
-    threshold: z.number().min(0).max(1).optional().describe('minimum score (0–1) for every query without a stored threshold. Default: 0.6 for text (the calibrated chance that a box is right: query probability × objectness, Platt-scaled; 0.6 maximised F1 summed over ship/aircraft/vehicle on tuning scenes), 0.3 for prototypes; prototypes with a fitted probe use their own'),
+    threshold: z.number().min(0).max(1).optional().describe('minimum score (0–1) for every query (overrides each prototype\'s own default). Default: 0.6 for text (the calibrated chance that a box is right: query probability × objectness, Platt-scaled; 0.6 maximised F1 summed over ship/aircraft/vehicle on tuning scenes), for a prototype the threshold its held-out check found (keeps 80 % of its held-out examples: list_prototypes window_head.check.threshold), else 0.3'),
     max_detections: z.number().int().min(1).max(2000).default(200),
     exhaustive: z.boolean().default(false).describe('search every pixel; default: only where the stored tile embeddings may hold the query (plus a small random sample), several times faster on large regions'),
     model: z.string().optional().describe('model id or id@version (default: the active model)'),

@@ -8,6 +8,7 @@ import { Store } from '../../pipeline/index/store.js';
 import { addPrototypeInput, addPrototypeTool } from '../../tools/add-prototype.js';
 import { createToolContext } from '../../tools/context.js';
 import { detectInRegionInput, detectInRegionOutput, detectInRegionTool } from '../../tools/detect-in-region.js';
+import { iou } from '../metrics/boxes.js';
 import { averagePrecision101 } from '../metrics/detection.js';
 import { loadKitCars, writeRealScene, type RealScene } from './real-data.js';
 
@@ -62,9 +63,14 @@ describe('few-shot window head on real imagery', () => {
     const ap = averagePrecision101(dets, target.boxes.map((b) => ({ bbox: b })), { maxDetsPerImage: Infinity });
     // Measured 0.78 here (MOS74 and MOS81 are frames of one flight); encoder-only prototypes scored 0.12–0.14 on real cars before objectness 1.3.0 (bench:real).
     expect(ap).toBeGreaterThan(0.35);
-    // At the head's own threshold the count is of the right order (the image holds 26 cars).
+    // Without a threshold the call uses the check's (measured 0.87: 13 of the 26 cars in 14
+    // boxes; at 0.4 it would be 22 in 33: the held-out cars of the examples' own image score
+    // higher than another image's).
     const atDefault = detectInRegionOutput.parse(await detectInRegionTool.handler(detectInRegionInput.parse({ image_id: target.rec.image_id, queries: [{ prototype: 'car' }] }), ctx));
-    expect(atDefault.counts['prototype:car']).toBeGreaterThan(8);
-    expect(atDefault.counts['prototype:car']).toBeLessThan(60);
+    const kept = atDefault.features.map((f) => f.properties.pixel_box);
+    const found = target.boxes.filter((b) => kept.some((k) => iou([k.x, k.y, k.width, k.height], b) >= 0.5)).length;
+    expect(check.threshold).toBeGreaterThan(0.01);
+    expect(found / target.boxes.length).toBeGreaterThanOrEqual(0.4);
+    expect(found / kept.length).toBeGreaterThan(0.7);
   }, 300_000); // five head fits in the detector check (one fold per pair of the 10 cars)
 });

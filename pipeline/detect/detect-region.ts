@@ -114,8 +114,9 @@ export async function detectInRegion(
     else if (q.text?.trim()) dq.push({ label: q.text.trim(), text: q.text.trim() });
     else throw new GeoscoutError('INVALID_INPUT', 'A query is empty: give {"text": "what to find"} or {"prototype": "<name>"}.');
   }
-  // A window head's own threshold is a default the call may override (its scores are probabilities).
-  const prepared = (await prepareQueries(enc, dq, opts.signal)).map((q) => (q.head ? { ...q, threshold: opts.threshold ?? q.head.threshold } : q.threshold != null ? q : { ...q, threshold: opts.threshold ?? (isPrototypeQuery(q) ? PROTOTYPE_DEFAULT_THRESHOLD : TEXT_DEFAULT_THRESHOLD) }));
+  // A prototype's checked threshold, and a window head's own, are defaults the call may
+  // override; a query's fixed threshold is not.
+  const prepared = (await prepareQueries(enc, dq, opts.signal)).map((q) => (q.threshold != null && !q.head ? q : { ...q, threshold: opts.threshold ?? q.defaultThreshold ?? q.head?.threshold ?? (isPrototypeQuery(q) ? PROTOTYPE_DEFAULT_THRESHOLD : TEXT_DEFAULT_THRESHOLD) }));
   const scored = prepared.filter((q) => !q.head), headed = prepared.filter((q) => q.head);
   const targets = await regionTargets(store, region);
   const pixels = targets.reduce((s, t) => s + t.window.width * t.window.height, 0);

@@ -11,8 +11,10 @@ export interface DetectQuery {
   text?: string;
   /** A unit vector in the encoder's space (a prototype's fused vector). */
   vector?: Float32Array;
-  /** Per-query score threshold (e.g. a prototype's calibrated one); overrides the call's. */
+  /** Per-query score threshold; overrides the call's. */
   threshold?: number;
+  /** Per-query default threshold the call's overrides (a prototype's, from its held-out check). */
+  defaultThreshold?: number;
   /** Linear probe of a prototype: score = sigmoid(w·x + b), used instead of the softmax when set. */
   probe?: { w: number[]; b: number };
   /** A prototype's few-shot window head: detections come from it instead of proposals + crop scores. */

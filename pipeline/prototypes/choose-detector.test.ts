@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { scanLevels } from '../fewshot/fit-head.js';
-import { reciprocalRank } from './choose-detector.js';
+import { keepingThreshold, reciprocalRank } from './choose-detector.js';
 
 const box = (x: number, y: number, w = 10, h = 10) => ({ x, y, width: w, height: h });
 
@@ -18,6 +18,17 @@ describe('detector choice', () => {
     expect(reciprocalRank(dets, target, known)).toBe(1 / 2);
     expect(reciprocalRank(dets, target, [])).toBe(1 / 3);
     expect(reciprocalRank(dets.filter((d) => d.score !== 0.8 && d.score !== 0.5), target, known)).toBe(0);
+  });
+
+  it('sets the default threshold where 80 % of the boxed held-out examples pass, within bounds', () => {
+    const scores = [0.12, 0.05, 0.4, 0.33, 0.21, 0.08, 0.5, 0.27, 0.3, 0.19];
+    const thr = keepingThreshold(scores)!;
+    expect(thr).toBe(0.12);
+    expect(scores.filter((s) => s >= thr)).toHaveLength(8);
+    expect(keepingThreshold([0.6, 0.7, 0.8])).toBe(0.6);
+    expect(keepingThreshold([0.001, 0.002])).toBe(0.02);
+    expect(keepingThreshold([0.99, 0.995])).toBe(0.9);
+    expect(keepingThreshold([])).toBeNull();
   });
 
   it('scans one level for examples of one size, levels at most 1.5× apart for a spread, and never more than four', () => {

@@ -1,4 +1,5 @@
 import { GeoscoutError } from '../../core/errors.js';
+import { PROTOTYPE_DEFAULT_THRESHOLD } from '../detect/detect-region.js';
 import { prepareQueries, type DetectQuery } from '../detect/scorer.js';
 import { meanOf, normalize } from '../detect/vectors.js';
 import type { Proposer } from '../detect/proposer.js';
@@ -129,6 +130,7 @@ export async function prototypeQuery(store: Store, name: string, modelVersion: s
   const probe = stored ? { w: stored.w, b: stored.b } : undefined;
   const head = stored && isWindowHead(stored.head) && stored.detector?.detector === 'window-head' ? stored.head : undefined;
   const proposalWeights = stored?.detector?.detector === 'encoder' ? stored.detector.proposals : undefined;
+  const defaultThreshold = stored?.detector?.threshold;
   const exemplars = opts.withExemplars ? await exemplarsOf(store, JSON.parse(row.examples) as StoredExample[]) : null;
   return {
     label: `prototype:${row.name}`,
@@ -136,9 +138,19 @@ export async function prototypeQuery(store: Store, name: string, modelVersion: s
     ...(probe ? { probe } : {}),
     ...(head ? { head } : {}),
     ...(proposalWeights ? { proposalWeights } : {}),
+    ...(defaultThreshold !== undefined ? { defaultThreshold } : {}),
     ...(exemplars ? { exemplars } : {}),
     ...(row.threshold != null ? { threshold: row.threshold } : {}),
   };
+}
+
+/**
+ * The threshold detect_in_region applies to a prototype when the call gives none: its fixed
+ * one, else its check's, else its window head's own when used, else the tool default.
+ */
+export function prototypeDefaultThreshold(p: PrototypeSummary): number {
+  const h = p.window_head;
+  return p.threshold ?? h?.check?.threshold ?? (h?.used ? h.threshold : null) ?? PROTOTYPE_DEFAULT_THRESHOLD;
 }
 
 function summarize(r: PrototypeRow): PrototypeSummary {
@@ -163,7 +175,7 @@ function headSummary(probe: string | null): PrototypeSummary['window_head'] {
   const r2 = (x: number) => Math.round(x * 100) / 100;
   return {
     examples: head.fitted.examples, lengths_m: head.lengthsM.map(r2), train_auc: head.fitted.train_auc, seconds: head.fitted.seconds, threshold: head.threshold,
-    used: detector?.detector === 'window-head', check: detector ? { window_head_mrr: r2(detector.mrr.window_head), encoder_mrr: r2(detector.mrr.encoder), window_head_found: r2(detector.found.window_head), encoder_found: r2(detector.found.encoder), n: detector.n, proposals: detector.proposals ?? null } : null,
+    used: detector?.detector === 'window-head', check: detector ? { window_head_mrr: r2(detector.mrr.window_head), encoder_mrr: r2(detector.mrr.encoder), window_head_found: r2(detector.found.window_head), encoder_found: r2(detector.found.encoder), n: detector.n, proposals: detector.proposals ?? null, threshold: detector.threshold ?? null } : null,
   };
 }
 

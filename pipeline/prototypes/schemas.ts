@@ -38,14 +38,14 @@ export const PrototypeSummarySchema = z.object({
   positives: z.number().int(),
   negatives: z.number().int(),
   has_probe: z.boolean().describe('a linear probe is fitted (≥ 5 positives)'),
-  threshold: z.number().nullable().describe('own score threshold in detect_in_region; null: the call\'s threshold applies, else 0.3'),
+  threshold: z.number().nullable().describe('fixed score threshold in detect_in_region; null: the call\'s threshold applies, else window_head.check.threshold, else 0.3'),
   self_check: SelfCheckSchema.nullable().describe('leave-one-out check on its own examples against negatives and background tiles'),
   created_at: z.string(),
   window_head: z
     .object({
       examples: z.number().int(), lengths_m: z.array(z.number()), train_auc: z.number(), seconds: z.number(), threshold: z.number(),
       used: z.boolean().describe('detect_in_region uses the head (it found the held-out examples better than the encoder did)'),
-      check: z.object({ window_head_mrr: z.number(), encoder_mrr: z.number(), window_head_found: z.number(), encoder_found: z.number(), n: z.number().int(), proposals: z.string().nullable().optional().describe('proposal weights the encoder path runs every pass with, when they did better on the held-out examples (e.g. model-real.onnx); null: each pass\'s own') }).nullable().describe('cross-check on held-out examples (2 folds from 20 examples, else 5, or one per example below 5): per detector, mean reciprocal rank of held-out examples and the share it boxes at all; the higher sum is used'),
+      check: z.object({ window_head_mrr: z.number(), encoder_mrr: z.number(), window_head_found: z.number(), encoder_found: z.number(), n: z.number().int(), proposals: z.string().nullable().optional().describe('proposal weights the encoder path runs every pass with, when they did better on the held-out examples (e.g. model-real.onnx); null: each pass\'s own'), threshold: z.number().nullable().optional().describe('default threshold of detect_in_region for this prototype (a call\'s threshold overrides it): the chosen detector\'s score that keeps 80 % of the held-out examples it boxed; null: the head\'s own threshold when used, else 0.3') }).nullable().describe('cross-check on held-out examples (2 folds from 20 examples, else 5, or one per example below 5): per detector, mean reciprocal rank of held-out examples and the share it boxes at all; the higher sum is used'),
     })
     .nullable()
     .describe('few-shot window head fitted on the examples\' pixels (≥ 5 examples with image boxes); detect_in_region uses it when `used` (chosen by a cross-check on held-out examples); lengths_m are the object lengths it scans for'),
