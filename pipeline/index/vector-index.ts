@@ -17,6 +17,27 @@ export const SEARCH_TUNING = {
   refineFactor: 10,
 };
 
+/**
+ * Rows a filter may keep for a search to skip the IVF-PQ index and score every one exactly.
+ * The index probes `nprobes` of √rows partitions and the prefilter masks rows inside them, so
+ * a filter that keeps few rows (a small area, one image, a short time span) leaves a handful
+ * in the probed partitions, and their nearest are not the filter's nearest: on 1M rows a
+ * 0.3° box (~450 rows) came back with recall@10 0.28 through the index, and 1.00 exactly
+ * (bench:search). Exact search costs about 10 ms per 1,000 scattered rows there.
+ */
+export const EXACT_SEARCH_MAX_ROWS = 10_000;
+
+/**
+ * Whether a vector search with this `where` should bypass the ANN index: the table has one
+ * and the filter keeps at most {@link EXACT_SEARCH_MAX_ROWS} rows. The count costs 25–55 ms
+ * on 1M rows (bench:search), so it is made only for a `restrictive` filter (an area, a time
+ * span, images, sensors); without an index search is exact anyway and nothing is counted.
+ */
+export async function searchesExactly(table: Table, where: string, restrictive = true): Promise<boolean> {
+  if (!restrictive || !(await table.listIndices()).some((i) => i.columns.includes('vector'))) return false;
+  return (await table.countRows(where)) <= EXACT_SEARCH_MAX_ROWS;
+}
+
 /** Default row count above which tiles get an IVF-PQ index. */
 export const DEFAULT_INDEX_THRESHOLD = 100_000;
 

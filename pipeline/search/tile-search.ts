@@ -4,7 +4,7 @@ import { sqlString, type Store } from '../index/store.js';
 import { openTilesTable, tilesTableName, vectorValues } from '../index/tiles-table.js';
 import { filterWhere, type GeoTimeFilter } from '../index/where.js';
 import { patchGridsOf } from './patch-grids.js';
-import { SEARCH_TUNING } from '../index/vector-index.js';
+import { searchesExactly, SEARCH_TUNING } from '../index/vector-index.js';
 import { getImage, type ImageRecord } from '../catalog/catalog.js';
 import { openCatalogImage, recordGeoref } from '../catalog/open-image.js';
 import type { Stretch } from '../raster/stretch.js';
@@ -74,7 +74,8 @@ const CANDIDATES_PER_HIT = 5;
 
 /**
  * Two-stage tile search: approximate nearest neighbours over tile vectors with a SQL
- * prefilter (model version, area, time, sensor, GSD, images), then a rerank that mixes
+ * prefilter (model version, area, time, sensor, GSD, images; exact search when the filter
+ * keeps few rows, vector-index.ts), then a rerank that mixes
  * the tile score with the best patch score (small targets light up one patch of a tile
  * whose global vector is dominated by background) and reports that patch as the box.
  */
@@ -88,16 +89,17 @@ export async function searchTiles(store: Store, enc: ClipEncoder, q: Float32Arra
   // vector can sit where none of them is.
   const queries = [q, ...(opts.exemplars?.vectors ?? [])];
   const found: Record<string, unknown>[][] = [];
+  const exact = await searchesExactly(table, where, !!(filter.bbox || filter.from || filter.to || filter.sensors?.length || filter.gsdRange || filter.imageIds?.length));
   for (const v of queries) {
     throwIfAborted(signal);
-    found.push((await table
+    const search = table
       .vectorSearch(Array.from(v))
       .distanceType('dot')
       .nprobes(SEARCH_TUNING.nprobes)
       .refineFactor(SEARCH_TUNING.refineFactor)
       .where(where)
-      .limit(limit * CANDIDATES_PER_HIT)
-      .toArray()) as Record<string, unknown>[]);
+      .limit(limit * CANDIDATES_PER_HIT);
+    found.push((await (exact ? search.bypassVectorIndex() : search).toArray()) as Record<string, unknown>[]);
   }
   const any = found.some((rows) => rows.length > 0);
   // A compact table stores no patch grids: the candidates' grids are recomputed, once per tile.
