@@ -30,7 +30,7 @@ import { prototypeDefaultThreshold } from '../pipeline/prototypes/prototypes.js'
 import type { Stretch } from '../pipeline/raster/stretch.js';
 import { addPrototypeInput, addPrototypeTool } from '../tools/add-prototype.js';
 import { createToolContext } from '../tools/context.js';
-import { DEFAULT_THRESHOLD, detectInRegionInput, detectInRegionTool, PROTOTYPE_DEFAULT_THRESHOLD } from '../tools/detect-in-region.js';
+import { DEFAULT_THRESHOLD, detectInRegionInput, detectInRegionTool } from '../tools/detect-in-region.js';
 import { searchTilesInput, searchTilesTool } from '../tools/search-tiles.js';
 import type { ToolContext } from '../tools/tool.js';
 import { iou } from './metrics/boxes.js';
