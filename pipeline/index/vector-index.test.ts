@@ -1,7 +1,7 @@
 import * as lancedb from '@lancedb/lancedb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../core/testing/temp-dir.js';
-import { maintainIndexes, searchesExactly, SEARCH_TUNING } from './vector-index.js';
+import { maintainIndexes, searchesExactly, searchFiltered, SEARCH_TUNING } from './vector-index.js';
 
 let tmp: Awaited<ReturnType<typeof makeTempDir>>;
 
@@ -62,6 +62,7 @@ describe('searchesExactly', () => {
     await table.createIndex('vector', { config: lancedb.Index.ivfPq({ distanceType: 'dot', numPartitions: 500, numSubVectors: 4 }) });
     expect(await searchesExactly(table, where)).toBe(true);
     expect(await searchesExactly(table, "image_id != 'img_42'")).toBe(false);
+    expect(await searchesExactly(table, where, false)).toBe(false); // not restrictive: not even counted
     const ids = async (q: lancedb.VectorQuery) => new Set((await q.select(['id']).toArray()).map((r) => Number(r.id)));
     let viaIndex = 0, exactly = 0;
     for (let k = 0; k < 20; k++) {
@@ -70,7 +71,9 @@ describe('searchesExactly', () => {
       const truth = await ids(search().bypassVectorIndex());
       const scored = (s: Set<number>) => [...s].filter((i) => truth.has(i)).length;
       viaIndex += scored(await ids(search()));
-      exactly += scored(await ids((await searchesExactly(table, where)) ? search().bypassVectorIndex() : search()));
+      const viaRule = await searchFiltered(table, where, true, (exact) => ids(exact ? search().bypassVectorIndex() : search()));
+      expect(viaRule.exact).toBe(true);
+      exactly += scored(viaRule.rows);
     }
     expect(exactly).toBe(200);
     // Why: the index probes the 32 of 500 partitions nearest the query, where the image's

@@ -31,12 +31,23 @@ export const EXACT_SEARCH_MAX_ROWS = 10_000;
 /**
  * Whether a vector search with this `where` should bypass the ANN index: the table has one
  * and the filter keeps at most {@link EXACT_SEARCH_MAX_ROWS} rows. The count costs 25–55 ms
- * on 1M rows (bench:search), so it is made only for a `restrictive` filter (an area, a time
+ * on 1M rows (bench:search; {@link searchFiltered} hides it behind the indexed search), so it
+ * is made only for a `restrictive` filter (an area, a time
  * span, images, sensors); without an index search is exact anyway and nothing is counted.
  */
 export async function searchesExactly(table: Table, where: string, restrictive = true): Promise<boolean> {
   if (!restrictive || !(await table.listIndices()).some((i) => i.columns.includes('vector'))) return false;
   return (await table.countRows(where)) <= EXACT_SEARCH_MAX_ROWS;
+}
+
+/**
+ * Runs `search` through the index while {@link searchesExactly} counts the filter's rows (on
+ * 1M rows the two take about as long, so the count adds little to a wide filter), then again
+ * exactly when the filter keeps few rows. `exact` says which answer came back.
+ */
+export async function searchFiltered<T>(table: Table, where: string, restrictive: boolean, search: (exact: boolean) => Promise<T>): Promise<{ rows: T; exact: boolean }> {
+  const [exact, viaIndex] = await Promise.all([searchesExactly(table, where, restrictive), search(false)]);
+  return { rows: exact ? await search(true) : viaIndex, exact };
 }
 
 /** Default row count above which tiles get an IVF-PQ index. */

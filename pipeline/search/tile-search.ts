@@ -4,7 +4,7 @@ import { sqlString, type Store } from '../index/store.js';
 import { openTilesTable, tilesTableName, vectorValues } from '../index/tiles-table.js';
 import { filterWhere, type GeoTimeFilter } from '../index/where.js';
 import { patchGridsOf } from './patch-grids.js';
-import { searchesExactly, SEARCH_TUNING } from '../index/vector-index.js';
+import { searchFiltered, SEARCH_TUNING } from '../index/vector-index.js';
 import { getImage, type ImageRecord } from '../catalog/catalog.js';
 import { openCatalogImage, recordGeoref } from '../catalog/open-image.js';
 import type { Stretch } from '../raster/stretch.js';
@@ -88,19 +88,22 @@ export async function searchTiles(store: Store, enc: ClipEncoder, q: Float32Arra
   // with several looks (onshore and offshore turbines) is not one direction, and its mean
   // vector can sit where none of them is.
   const queries = [q, ...(opts.exemplars?.vectors ?? [])];
-  const found: Record<string, unknown>[][] = [];
-  const exact = await searchesExactly(table, where, !!(filter.bbox || filter.from || filter.to || filter.sensors?.length || filter.gsdRange || filter.imageIds?.length));
-  for (const v of queries) {
+  const search = async (v: Float32Array, exact: boolean) => {
     throwIfAborted(signal);
-    const search = table
+    const s = table
       .vectorSearch(Array.from(v))
       .distanceType('dot')
       .nprobes(SEARCH_TUNING.nprobes)
       .refineFactor(SEARCH_TUNING.refineFactor)
       .where(where)
       .limit(limit * CANDIDATES_PER_HIT);
-    found.push((await (exact ? search.bypassVectorIndex() : search).toArray()) as Record<string, unknown>[]);
-  }
+    return (await (exact ? s.bypassVectorIndex() : s).toArray()) as Record<string, unknown>[];
+  };
+  // The first query decides for all whether the filter keeps few enough rows to search exactly.
+  const restrictive = !!(filter.bbox || filter.from || filter.to || filter.sensors?.length || filter.gsdRange || filter.imageIds?.length);
+  const first = await searchFiltered(table, where, restrictive, (exact) => search(q, exact));
+  const found: Record<string, unknown>[][] = [first.rows];
+  for (const v of queries.slice(1)) found.push(await search(v, first.exact));
   const any = found.some((rows) => rows.length > 0);
   // A compact table stores no patch grids: the candidates' grids are recomputed, once per tile.
   const grids = layout.patchGrid ? null : await patchGridsOf(store, enc, found.flat().map(tileRef), signal);
