@@ -32,6 +32,11 @@ export function validateBbox(b: readonly number[]): asserts b is BBox {
   }
 }
 
+/** Whether the filter narrows the rows at all (an area, a time, sensors, a GSD range, images). */
+export function isRestrictive(f: GeoTimeFilter): boolean {
+  return !!(f.bbox || f.from || f.to || f.sensors?.length || f.gsdRange || f.imageIds?.length);
+}
+
 /**
  * A LanceDB `where` clause: the given clauses plus the filter's conditions, ANDed. Strings are
  * escaped (sqlString), numbers checked finite, the box and time range validated first.

@@ -105,15 +105,17 @@ export async function chooseDetector(
       const known = boxed.filter((o) => o !== ex && o.image_id === ex.image_id).map((o) => o.box);
       const headDets = (await scanWindowHead(img, win, head, { minScore: 0.01, ...(signal ? { signal } : {}) })).map((d) => ({ box: d.box, score: d.score }));
       rr.head.push(reciprocalRank(headDets, ex.box, known));
-      hit.head.push(Number(headDets.some((d) => boxIou(d.box, ex.box) >= 0.5)));
-      scores.head.push(...matchScore(headDets, ex.box));
+      const headMatch = matchScore(headDets, ex.box);
+      hit.head.push(headMatch.length);
+      scores.head.push(...headMatch);
       for (const [v, weights] of variants.entries()) {
         const encDets = await detectInWindow(img.raster, img.gsdM, win, [query!], enc, {
           threshold: 0.01, ...(proposer ? { proposer } : {}), ...(weights !== DEFAULT_PROPOSALS ? { weights } : {}), ...(img.stretch ? { stretch: img.stretch } : {}), ...(signal ? { signal } : {}),
         });
         rr.enc[v]!.push(reciprocalRank(encDets, ex.box, known));
-        hit.enc[v]!.push(Number(encDets.some((d) => boxIou(d.box, ex.box) >= 0.5)));
-        scores.enc[v]!.push(...matchScore(encDets, ex.box));
+        const encMatch = matchScore(encDets, ex.box);
+        hit.enc[v]!.push(encMatch.length);
+        scores.enc[v]!.push(...encMatch);
       }
     }
   }
@@ -140,7 +142,7 @@ export async function chooseDetector(
   };
 }
 
-/** The score of the best box matching `target` (IoU ≥ 0.5), as a list of none or one. */
+/** The score of the best box matching `target` (IoU ≥ 0.5), as a list of none or one (its length: whether any box matched). */
 function matchScore(dets: { box: PixelWindow; score: number }[], target: PixelWindow): number[] {
   const m = dets.filter((d) => boxIou(d.box, target) >= 0.5);
   return m.length ? [Math.max(...m.map((d) => d.score))] : [];

@@ -145,12 +145,13 @@ export async function prototypeQuery(store: Store, name: string, modelVersion: s
 }
 
 /**
- * The threshold detect_in_region applies to a prototype when the call gives none: its fixed
- * one, else its check's, else its window head's own when used, else the tool default.
+ * The threshold detect_in_region applies to a prototype when the call gives none, in the
+ * order detect-region.ts applies them: its fixed one (unless a window head detects), else its
+ * check's, else its window head's own when used, else the tool default.
  */
 export function prototypeDefaultThreshold(p: PrototypeSummary): number {
   const h = p.window_head;
-  return p.threshold ?? h?.check?.threshold ?? (h?.used ? h.threshold : null) ?? PROTOTYPE_DEFAULT_THRESHOLD;
+  return (h?.used ? null : p.threshold) ?? h?.check?.threshold ?? (h?.used ? h.threshold : null) ?? PROTOTYPE_DEFAULT_THRESHOLD;
 }
 
 function summarize(r: PrototypeRow): PrototypeSummary {

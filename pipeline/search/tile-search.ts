@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
 import { sqlString, type Store } from '../index/store.js';
 import { openTilesTable, tilesTableName, vectorValues } from '../index/tiles-table.js';
-import { filterWhere, type GeoTimeFilter } from '../index/where.js';
+import { filterWhere, isRestrictive, type GeoTimeFilter } from '../index/where.js';
 import { patchGridsOf } from './patch-grids.js';
 import { searchFiltered, SEARCH_TUNING } from '../index/vector-index.js';
 import { getImage, type ImageRecord } from '../catalog/catalog.js';
@@ -100,8 +100,7 @@ export async function searchTiles(store: Store, enc: ClipEncoder, q: Float32Arra
     return (await (exact ? s.bypassVectorIndex() : s).toArray()) as Record<string, unknown>[];
   };
   // The first query decides for all whether the filter keeps few enough rows to search exactly.
-  const restrictive = !!(filter.bbox || filter.from || filter.to || filter.sensors?.length || filter.gsdRange || filter.imageIds?.length);
-  const first = await searchFiltered(table, where, restrictive, (exact) => search(q, exact));
+  const first = await searchFiltered(table, where, isRestrictive(filter), (exact) => search(q, exact));
   const found: Record<string, unknown>[][] = [first.rows];
   for (const v of queries.slice(1)) found.push(await search(v, first.exact));
   const any = found.some((rows) => rows.length > 0);

@@ -84,59 +84,43 @@ async function runSize(n: number, dir: string) {
   const whereOf = (f: (typeof filters)[number]) =>
     `max_lon >= ${f.bbox[0]} AND min_lon <= ${f.bbox[2]} AND max_lat >= ${f.bbox[1]} AND min_lat <= ${f.bbox[3]} AND acquired_at >= timestamp '${new Date(f.from_ms).toISOString()}' AND acquired_at <= timestamp '${new Date(f.to_ms).toISOString()}'`;
   const qv = (q: number) => Array.from(queries.subarray(q * DIM, (q + 1) * DIM));
-  const truth: number[][] = [];
-  for (let q = 0; q < QUERIES; q++) {
-    const rows = await table.vectorSearch(qv(q)).distanceType('dot').where(whereOf(filters[q]!)).bypassVectorIndex().limit(10).select(['id', '_distance']).toArray();
-    truth.push(rows.map((x) => Number(x.id)));
-  }
-  const lance: { nprobe: number; recall10: number; p50_ms: number; p95_ms: number }[] = [];
-  for (const nprobe of [4, 8, 16, 32, 64]) {
-    const lat: number[] = [];
-    const rec: number[] = [];
-    for (let q = 0; q < QUERIES; q++) {
-      const t = performance.now();
-      const rows = await table.vectorSearch(qv(q)).distanceType('dot').where(whereOf(filters[q]!)).nprobes(nprobe).refineFactor(10).limit(10).select(['id', '_distance']).toArray();
-      lat.push(performance.now() - t);
-      const want = new Set(truth[q]);
-      rec.push(rows.filter((x) => want.has(Number(x.id))).length / Math.max(1, want.size));
-    }
-    lat.sort((a, b) => a - b);
-    lance.push({ nprobe, recall10: rec.reduce((a, b) => a + b, 0) / QUERIES, p50_ms: lat[Math.floor(QUERIES * 0.5)]!, p95_ms: lat[Math.floor(QUERIES * 0.95)]! });
-  }
-  // The product's rule (vector-index.ts searchFiltered): count the filter's rows while
-  // searching through the index, search again exactly when few. On the bbox + time filter the count is pure overhead; on a small area
-  // (a 0.3° box, ~0.1 % of rows) the index alone misses most of the true nearest.
-  const planned = async (f: (q: number) => string) => {
-    const lat: number[] = [], rec: number[] = [], exact: number[] = [];
-    for (let q = 0; q < QUERIES; q++) {
-      const t = performance.now();
-      const search = () => table.vectorSearch(qv(q)).distanceType('dot').where(f(q)).nprobes(SEARCH_TUNING.nprobes).refineFactor(SEARCH_TUNING.refineFactor).limit(10).select(['id', '_distance']);
-      const { rows, exact: isExact } = await searchFiltered(table, f(q), true, (exact) => (exact ? search().bypassVectorIndex() : search()).toArray());
-      lat.push(performance.now() - t);
-      exact.push(Number(isExact));
-      const want = new Set(truthOf[q]);
-      rec.push(rows.filter((x) => want.has(Number(x.id))).length / Math.max(1, want.size));
-    }
-    lat.sort((a, b) => a - b);
-    return { recall10: rec.reduce((a, b) => a + b, 0) / QUERIES, p50_ms: lat[Math.floor(QUERIES * 0.5)]!, p95_ms: lat[Math.floor(QUERIES * 0.95)]!, exact: exact.reduce((a, b) => a + b, 0) };
+  // Exact filtered top 10 (flat search), the ground truth of every recall below.
+  const exactTop10 = async (where: (q: number) => string) => {
+    const out: Set<number>[] = [];
+    for (let q = 0; q < QUERIES; q++) out.push(new Set((await table.vectorSearch(qv(q)).distanceType('dot').where(where(q)).bypassVectorIndex().limit(10).select(['id']).toArray()).map((x) => Number(x.id))));
+    return out;
   };
-  let truthOf = truth;
-  const big = await planned((q) => whereOf(filters[q]!));
+  // Recall@10 against `truth` and latency of `run` over the queries; `exact` counts the queries the product rule searched exactly.
+  const measure = async (truth: Set<number>[], run: (q: number) => Promise<{ rows: Record<string, unknown>[]; exact?: boolean }>) => {
+    const lat: number[] = [], rec: number[] = [];
+    let exact = 0;
+    for (let q = 0; q < QUERIES; q++) {
+      const t = performance.now();
+      const r = await run(q);
+      lat.push(performance.now() - t);
+      exact += Number(!!r.exact);
+      rec.push(r.rows.filter((x) => truth[q]!.has(Number(x.id))).length / Math.max(1, truth[q]!.size));
+    }
+    lat.sort((a, b) => a - b);
+    return { recall10: rec.reduce((a, b) => a + b, 0) / QUERIES, p50_ms: lat[Math.floor(QUERIES * 0.5)]!, p95_ms: lat[Math.floor(QUERIES * 0.95)]!, exact };
+  };
+  const ann = (where: (q: number) => string, q: number, nprobe = SEARCH_TUNING.nprobes) => table.vectorSearch(qv(q)).distanceType('dot').where(where(q)).nprobes(nprobe).refineFactor(SEARCH_TUNING.refineFactor).limit(10).select(['id', '_distance']);
+  const wide = (q: number) => whereOf(filters[q]!);
+  const truth = await exactTop10(wide);
+  const lance: { nprobe: number; recall10: number; p50_ms: number; p95_ms: number }[] = [];
+  for (const nprobe of [4, 8, 16, 32, 64]) lance.push({ nprobe, ...(await measure(truth, async (q) => ({ rows: await ann(wide, q, nprobe).toArray() }))) });
+  // The product's rule (vector-index.ts searchFiltered): count the filter's rows while
+  // searching through the index, search again exactly when few. On the bbox + time filter the
+  // count runs beside the search; on a small area (a 0.3° box, ~0.1 % of rows) the index alone
+  // misses most of the true nearest.
+  const planned = (where: (q: number) => string, truthOf: Set<number>[]) =>
+    measure(truthOf, (q) => searchFiltered(table, where(q), true, (exact) => (exact ? ann(where, q).bypassVectorIndex() : ann(where, q)).toArray()));
+  const big = await planned(wide, truth);
   const smallWhere = (q: number) => { const [w, s] = filters[q]!.bbox as [number, number]; return `max_lon >= ${w} AND min_lon <= ${w + 0.3} AND max_lat >= ${s} AND min_lat <= ${s + 0.3}`; };
-  truthOf = [];
-  for (let q = 0; q < QUERIES; q++) truthOf.push((await table.vectorSearch(qv(q)).distanceType('dot').where(smallWhere(q)).bypassVectorIndex().limit(10).select(['id']).toArray()).map((x) => Number(x.id)));
+  const smallTruth = await exactTop10(smallWhere);
   const smallRows = (await Promise.all(Array.from({ length: 10 }, (_, q) => table.countRows(smallWhere(q))))).reduce((a, b) => a + b, 0) / 10;
-  const small = await planned((q) => smallWhere(q));
-  const lat: number[] = [], rec: number[] = [];
-  for (let q = 0; q < QUERIES; q++) {
-    const t = performance.now();
-    const rows = await table.vectorSearch(qv(q)).distanceType('dot').where(smallWhere(q)).nprobes(SEARCH_TUNING.nprobes).refineFactor(SEARCH_TUNING.refineFactor).limit(10).select(['id', '_distance']).toArray();
-    lat.push(performance.now() - t);
-    const want = new Set(truthOf[q]);
-    rec.push(rows.filter((x) => want.has(Number(x.id))).length / Math.max(1, want.size));
-  }
-  lat.sort((a, b) => a - b);
-  const smallAnn = { recall10: rec.reduce((a, b) => a + b, 0) / QUERIES, p50_ms: lat[Math.floor(QUERIES * 0.5)]!, p95_ms: lat[Math.floor(QUERIES * 0.95)]! };
+  const small = await planned(smallWhere, smallTruth);
+  const smallAnn = await measure(smallTruth, async (q) => ({ rows: await ann(smallWhere, q).toArray() }));
   table.close();
   db.close();
 
@@ -144,7 +128,7 @@ async function runSize(n: number, dir: string) {
   writeFileSync(path.join(dir, 'meta.f64'), Buffer.from(meta.buffer));
   writeFileSync(path.join(dir, 'queries.f32'), Buffer.from(queries.buffer));
   writeFileSync(path.join(dir, 'filters.json'), JSON.stringify(filters));
-  writeFileSync(path.join(dir, 'truth.json'), JSON.stringify(truth));
+  writeFileSync(path.join(dir, 'truth.json'), JSON.stringify(truth.map((ids) => [...ids])));
   let faiss: { faiss: string; build_s: number; filter_ms: number; runs: typeof lance } | null = null;
   try {
     faiss = JSON.parse(execFileSync('/usr/bin/python3', [path.join(REPO_ROOT, 'pipeline/search/bench/bench_faiss.py'), dir, String(DIM), String(nlist), String(DIM / 8), '2'], { encoding: 'utf8', maxBuffer: 1 << 24 }));
