@@ -10,7 +10,7 @@
  *   of the class in that tile.
  * All figures come from evals/metrics (the library the eval runner uses).
  * A tile "holds" an object when the object's centre lies inside the tile window.
- * Env: BENCH_SCENES (default 4), BENCH_SIZE (default 2048).
+ * Env: BENCH_SCENES (default 4), BENCH_SIZE (default 2048), BENCH_CLASSES (comma-separated, default ship,aircraft,vehicle).
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -31,7 +31,7 @@ const CLASSES = [
   { cls: 'ship', text: 'a ship' },
   { cls: 'aircraft', text: 'an aircraft' },
   { cls: 'vehicle', text: 'a vehicle' },
-] as const;
+].filter((c) => (process.env.BENCH_CLASSES ?? 'ship,aircraft,vehicle').split(',').includes(c.cls));
 
 async function main() {
   const tmp = await makeTempDir('geoscout-bench-search-');

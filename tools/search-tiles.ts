@@ -22,7 +22,7 @@ export const searchTilesInput = z
     gsd_range: z.tuple([z.number().positive(), z.number().positive()]).optional().describe('[min, max] metres'),
     image_ids: z.array(z.string()).optional(),
     limit: z.number().int().min(1).max(100).default(10),
-    rerank: z.enum(['objects', 'patches']).default('objects').describe('objects: rerank candidates by object proposals inside each tile (object boxes, better precision, ~1 s); patches: faster, patch-level boxes'),
+    rerank: z.enum(['objects', 'patches']).default('objects').describe('objects: rerank candidates by object proposals inside each tile (object boxes, better precision, about 2 s); patches: faster, patch-level boxes'),
     model: z.string().optional().describe('model id or id@version (default: the active model)'),
   })
   .strict();

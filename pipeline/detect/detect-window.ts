@@ -1,6 +1,6 @@
 import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
 import type { ClipEncoder } from '../models/encoder.js';
-import { intersectWindows, type PixelWindow } from '../raster/georef.js';
+import { clampWindow, intersectWindows, windowBounds, type PixelWindow } from '../raster/georef.js';
 import type { QueryAreas } from './tile-gate.js';
 import type { Raster, RgbImage } from '../raster/raster.js';
 import type { Stretch } from '../raster/stretch.js';
@@ -114,7 +114,7 @@ export async function detectInWindow(raster: Raster, gsdM: number | null, win: P
       opts.onProgress?.(k + 1, cores.length, `${found.length} candidate boxes`);
       continue;
     }
-    const focus = parts ? boundsOf(parts) : core;
+    const focus = parts ? windowBounds(parts) : core;
     const area = clampWindow({ x: focus.x - pad, y: focus.y - pad, width: focus.width + 2 * pad, height: focus.height + 2 * pad }, raster.info.width, raster.info.height);
     let t = Date.now();
     const rgb = await raster.readRgb(area, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.stretch ? { stretch: opts.stretch } : {}) });
@@ -240,16 +240,6 @@ function chunksOf(win: PixelWindow, chunk: number): PixelWindow[] {
     }
   }
   return out;
-}
-
-function boundsOf(ws: PixelWindow[]): PixelWindow {
-  const x0 = Math.min(...ws.map((w) => w.x)), y0 = Math.min(...ws.map((w) => w.y));
-  return { x: x0, y: y0, width: Math.max(...ws.map((w) => w.x + w.width)) - x0, height: Math.max(...ws.map((w) => w.y + w.height)) - y0 };
-}
-
-function clampWindow(w: PixelWindow, W: number, H: number): PixelWindow {
-  const x = Math.max(0, w.x), y = Math.max(0, w.y);
-  return { x, y, width: Math.min(W, w.x + w.width) - x, height: Math.min(H, w.y + w.height) - y };
 }
 
 function inside(w: PixelWindow, x: number, y: number): boolean {

@@ -116,6 +116,22 @@ export function intersectWindows(a: PixelWindow, b: PixelWindow): PixelWindow {
   return { x: x0, y: y0, width: Math.min(a.x + a.width, b.x + b.width) - x0, height: Math.min(a.y + a.height, b.y + b.height) - y0 };
 }
 
+/** The smallest window holding every window given (a loop: thousands of parts would overflow a spread). */
+export function windowBounds(ws: PixelWindow[]): PixelWindow {
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (const w of ws) {
+    x0 = Math.min(x0, w.x); y0 = Math.min(y0, w.y);
+    x1 = Math.max(x1, w.x + w.width); y1 = Math.max(y1, w.y + w.height);
+  }
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+}
+
+/** A window cut to an image of `W` × `H` pixels. */
+export function clampWindow(w: PixelWindow, W: number, H: number): PixelWindow {
+  const x = Math.max(0, w.x), y = Math.max(0, w.y);
+  return { x, y, width: Math.min(W, w.x + w.width) - x, height: Math.min(H, w.y + w.height) - y };
+}
+
 /** A box clipped to a window, kept at least one pixel wide and high (a box reported inside its tile). */
 export function clipBoxTo(b: PixelWindow, w: PixelWindow): PixelWindow {
   const i = intersectWindows(b, w);

@@ -47,7 +47,8 @@ export interface SearchOptions {
   /**
    * `patches` (default): rank by tile + best patch region, box from saliency in that region.
    * `objects`: additionally rerank the best candidates by object proposals inside each tile
-   * (see object-rerank.ts): object-sized boxes and better precision, ~1 s per query on 2 cores.
+   * (see object-rerank.ts): object-sized boxes and better precision, 1.2–1.8 s cold per query
+   * on 2 cores (bench:search-quality).
    */
   rerank?: 'patches' | 'objects';
   /** A prototype's examples: each is searched for too, and the object rerank compares proposals with the nearest one. */
