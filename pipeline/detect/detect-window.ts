@@ -1,6 +1,6 @@
 import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
 import type { ClipEncoder } from '../models/encoder.js';
-import { clampWindow, intersectWindows, windowBounds, type PixelWindow } from '../raster/georef.js';
+import { containsPoint, intersectWindows, padWindow, windowBounds, type PixelWindow } from '../raster/georef.js';
 import type { QueryAreas } from './tile-gate.js';
 import type { Raster, RgbImage } from '../raster/raster.js';
 import type { Stretch } from '../raster/stretch.js';
@@ -115,12 +115,12 @@ export async function detectInWindow(raster: Raster, gsdM: number | null, win: P
       continue;
     }
     const focus = parts ? windowBounds(parts) : core;
-    const area = clampWindow({ x: focus.x - pad, y: focus.y - pad, width: focus.width + 2 * pad, height: focus.height + 2 * pad }, raster.info.width, raster.info.height);
+    const area = padWindow(focus, pad, raster.info.width, raster.info.height);
     let t = Date.now();
     const rgb = await raster.readRgb(area, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.stretch ? { stretch: opts.stretch } : {}) });
     if (opts.timings) opts.timings.read += Date.now() - t;
     t = Date.now();
-    const centred = (w: PixelWindow, p: PixelBox) => inside(w, p.x + p.width / 2, p.y + p.height / 2);
+    const centred = (w: PixelWindow, p: PixelBox) => containsPoint(w, p.x + p.width / 2, p.y + p.height / 2);
     const props = (await (opts.proposer ?? saliencyProposer).propose(rgb, area, 1, gsdM, opts.signal, opts.weights ? { ...gate?.propose, weights: opts.weights } : gate?.propose))
       .filter((p) => centred(core, p) && overlaps(win, p) && (!parts || parts.some((w) => centred(w, p))))
       .filter((p) => mayScore(p, queries, floors, gsdM));
@@ -240,10 +240,6 @@ function chunksOf(win: PixelWindow, chunk: number): PixelWindow[] {
     }
   }
   return out;
-}
-
-function inside(w: PixelWindow, x: number, y: number): boolean {
-  return x >= w.x && x < w.x + w.width && y >= w.y && y < w.y + w.height;
 }
 
 function overlaps(w: PixelWindow, b: PixelBox): boolean {

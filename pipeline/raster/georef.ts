@@ -127,9 +127,19 @@ export function windowBounds(ws: PixelWindow[]): PixelWindow {
 }
 
 /** A window cut to an image of `W` × `H` pixels. */
-export function clampWindow(w: PixelWindow, W: number, H: number): PixelWindow {
+function clampWindow(w: PixelWindow, W: number, H: number): PixelWindow {
   const x = Math.max(0, w.x), y = Math.max(0, w.y);
   return { x, y, width: Math.min(W, w.x + w.width) - x, height: Math.min(H, w.y + w.height) - y };
+}
+
+/** The window grown by `m` pixels on every side, cut to an image of `W` × `H` pixels (a read with context). */
+export function padWindow(w: PixelWindow, m: number, W: number, H: number): PixelWindow {
+  return clampWindow({ x: w.x - m, y: w.y - m, width: w.width + 2 * m, height: w.height + 2 * m }, W, H);
+}
+
+/** Whether the point lies in the window ([x, x + width) × [y, y + height)). */
+export function containsPoint(w: PixelWindow, x: number, y: number): boolean {
+  return x >= w.x && x < w.x + w.width && y >= w.y && y < w.y + w.height;
 }
 
 /** A box clipped to a window, kept at least one pixel wide and high (a box reported inside its tile). */

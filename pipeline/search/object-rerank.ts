@@ -8,7 +8,7 @@ import type { Store } from '../index/store.js';
 import type { ClipEncoder } from '../models/encoder.js';
 import type { Stretch } from '../raster/stretch.js';
 import { forEachImage, type TileHit } from './tile-search.js';
-import { clampWindow, clipBoxTo, windowBounds, type PixelWindow } from '../raster/georef.js';
+import { clipBoxTo, containsPoint, padWindow, windowBounds, type PixelWindow } from '../raster/georef.js';
 
 /** Weight of the object score against the tile/patch score in the final ranking. */
 const OBJECT_WEIGHT = 0.6;
@@ -108,10 +108,7 @@ export async function objectRerank(store: Store, enc: ClipEncoder, q: Float32Arr
  * the priors doubt least.
  */
 function tileCandidates(all: ScoredProposal[], w: PixelWindow, sizeDoubt: (p: ScoredProposal) => number, doubt: (p: ScoredProposal) => number): { inTile: ScoredProposal[]; props: { p: ScoredProposal; doubt: number }[] } {
-  const inTile = all.filter((p) => {
-    const cx = p.x + p.width / 2, cy = p.y + p.height / 2;
-    return cx >= w.x && cx < w.x + w.width && cy >= w.y && cy < w.y + w.height;
-  });
+  const inTile = all.filter((p) => containsPoint(w, p.x + p.width / 2, p.y + p.height / 2));
   const props = inTile
     .filter((p) => sizeDoubt(p) < 1)
     .map((p) => ({ p, doubt: doubt(p) }))
@@ -131,7 +128,7 @@ const GROUP_MAX_PIXELS = 4096 * 4096;
  */
 export function readGroups(hits: TileHit[], margin: number, W: number, H: number): { area: PixelWindow; hits: TileHit[] }[] {
   const size = (w: PixelWindow) => w.width * w.height;
-  const groups = hits.map((h) => ({ area: clampWindow({ x: h.window.x - margin, y: h.window.y - margin, width: h.window.width + 2 * margin, height: h.window.height + 2 * margin }, W, H), hits: [h] }));
+  const groups = hits.map((h) => ({ area: padWindow(h.window, margin, W, H), hits: [h] }));
   for (let merged = true; merged; ) {
     merged = false;
     for (let i = 0; i < groups.length && !merged; i++) {
