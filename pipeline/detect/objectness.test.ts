@@ -102,7 +102,9 @@ describe('ObjectnessModel', () => {
 
   it('cascading, runs the enlarging pass only in parts where a native-resolution pass saw something', async () => {
     const fine = model.manifest.passes.find((p) => p.mpp === 0.25)!;
-    const session = (model as unknown as { sessions: Map<string, { run: (...a: unknown[]) => Promise<unknown> }> }).sessions.get(fine.onnx!)!;
+    // On 0.5 m pixels the 2× pass runs its folded weights.
+    const weights = model.manifest.enlarge2x?.[fine.onnx!] ?? fine.onnx!;
+    const session = (model as unknown as { sessions: Map<string, { run: (...a: unknown[]) => Promise<unknown> }> }).sessions.get(weights)!;
     const run = session.run.bind(session);
     let fineRuns = 0;
     session.run = (...a: unknown[]) => { fineRuns++; return run(...a); };
@@ -157,6 +159,7 @@ describe('ObjectnessModel', () => {
     for (const f of [model.manifest.onnx, fine!.onnx!]) await copyFile(path.join(model.dir, f), path.join(dir, f));
     const manifest = JSON.parse(await readFile(path.join(model.dir, 'objectness.json'), 'utf8'));
     manifest.passes = manifest.passes.map(({ onnx: _onnx, ...p }: { onnx?: string }) => p);
+    delete manifest.enlarge2x;
     await writeFile(path.join(dir, 'objectness.json'), JSON.stringify(manifest));
     const base = await ObjectnessModel.open(dir);
     try {
@@ -176,6 +179,33 @@ describe('ObjectnessModel', () => {
     manifest.passes[0].onnx = 'missing.onnx';
     await writeFile(path.join(dir, 'objectness.json'), JSON.stringify(manifest));
     await expect(ObjectnessModel.open(dir)).rejects.toThrow(/missing\.onnx/);
+  });
+
+  it('runs a 2× enlarging pass on the folded weights over native pixels, with the boxes of enlarging first', async () => {
+    expect(model.manifest.enlarge2x).toEqual({ 'model.onnx': 'model-x2.onnx', 'model-real.onnx': 'model-real-x2.onnx' });
+    // The same model without the folded weights enlarges each tile (planarInput) instead.
+    const dir = path.join(tmp!.dir, 'unfolded');
+    await mkdir(dir);
+    for (const f of [model.manifest.onnx, 'model-real.onnx']) await copyFile(path.join(model.dir, f), path.join(dir, f));
+    const manifest = JSON.parse(await readFile(path.join(model.dir, 'objectness.json'), 'utf8'));
+    delete manifest.enlarge2x;
+    await writeFile(path.join(dir, 'objectness.json'), JSON.stringify(manifest));
+    const unfolded = await ObjectnessModel.open(dir);
+    try {
+      const rgb = await raster.readRgb({ x: 0, y: 0, width: 1024, height: 1024 });
+      const fine = (ps: ObjectnessProposal[]) => ps.filter((p) => p.scaleM === 0.25);
+      const [a, b] = [fine(await model.propose(rgb, { x: 0, y: 0 }, 1, 0.5, { raw: true })), fine(await unfolded.propose(rgb, { x: 0, y: 0 }, 1, 0.5, { raw: true }))];
+      expect(b.length).toBeGreaterThan(20);
+      // Each box of one has its twin in the other (the enlarged pixels' rounding moves a few).
+      const twins = (xs: ObjectnessProposal[], ys: ObjectnessProposal[]) => xs.filter((p) => ys.some((q) => boxIou(p, q) >= 0.8 && Math.abs(p.objectness! - q.objectness!) < 0.05)).length / xs.length;
+      expect(twins(a, b)).toBeGreaterThanOrEqual(0.95);
+      expect(twins(b, a)).toBeGreaterThanOrEqual(0.95);
+      // At 0.4 m the pass enlarges 1.6×: no folded weights apply, the boxes are the same.
+      const at04 = async (m: ObjectnessModel) => fine(await m.propose(rgb, { x: 0, y: 0 }, 1, 0.4, { raw: true }));
+      expect(await at04(model)).toEqual(await at04(unfolded));
+    } finally {
+      await unfolded.close();
+    }
   });
 
   it('runs every pass on alternate weights when asked (a prototype\'s choice), and on its own for weights it lacks', async () => {

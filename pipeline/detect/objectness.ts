@@ -7,6 +7,7 @@ import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
 import { createSession, sessionOptions, type EncoderOptions } from '../models/encoder.js';
 import { SHIPPED_MODELS_DIR } from '../models/registry.js';
 import type { RgbImage } from '../raster/raster.js';
+import { planarInput, type Region } from '../raster/planar-input.js';
 import { boxIou, DEFAULT_SIZE_PRIOR, type Proposal, type SizePrior } from './proposals.js';
 import type { PixelWindow } from '../raster/georef.js';
 import { passParts, tileCores, TILE_MARGIN, type PassAreas, type Rect } from './model-tiles.js';
@@ -36,6 +37,13 @@ const ManifestSchema = z.object({
   outputs: z.object({ heat: z.string(), size: z.string(), offset: z.string() }),
   stride: z.number().int().positive(),
   passes: z.array(PassSchema).min(1),
+  /**
+   * Weights file → the same weights with a 2× enlargement folded into the first
+   * convolution (pipeline/train/geoscout_train/objectness_fold.py). A pass that enlarges
+   * exactly 2× (the 0.25 m/px pass on 0.5 m imagery) runs it on the native pixels: the
+   * same boxes as enlarging first, for a quarter of the input.
+   */
+  enlarge2x: z.record(z.string(), z.string()).optional(),
 });
 
 /** The parts of models/geoscout-objectness/objectness.json the runtime uses. */
@@ -125,7 +133,8 @@ export class ObjectnessModel {
     }
     const sessions = new Map<string, ort.InferenceSession>();
     try {
-      for (const f of new Set([manifest.onnx, ...manifest.passes.flatMap((p) => (p.onnx ? [p.onnx] : []))])) sessions.set(f, await createSession(path.join(dir, f), sessionOptions(opts), opts.provider));
+      const weights = [manifest.onnx, ...manifest.passes.flatMap((p) => (p.onnx ? [p.onnx] : []))];
+      for (const f of new Set([...weights, ...weights.flatMap((w) => manifest.enlarge2x?.[w] ?? [])])) sessions.set(f, await createSession(path.join(dir, f), sessionOptions(opts), opts.provider));
     } catch (err) {
       await Promise.all([...sessions.values()].map((s) => s.release()));
       throw err;
@@ -164,7 +173,7 @@ export class ObjectnessModel {
       if (parts && cascade && f < 1) parts = parts.filter((a) => seen.some(([x, y]) => x >= a.x0 && x < a.x1 && y >= a.y0 && y < a.y1));
       if (parts && !parts.length) continue;
       const decodeMin = cascade && f >= 1 ? Math.min(CASCADE_PEAK, minScore) : minScore;
-      for (const p of await this.runPass(this.sessions.get(uniform ?? pass.onnx ?? this.manifest.onnx)!, rgb, f, { ...opts, minScore: decodeMin }, { lo, hi }, core, parts)) {
+      for (const p of await this.runPass(uniform ?? pass.onnx ?? this.manifest.onnx, rgb, f, { ...opts, minScore: decodeMin }, { lo, hi }, core, parts)) {
         if (cascade && f >= 1) seen.push([p.x + p.width / 2, p.y + p.height / 2]);
         if (p.score < minScore) continue;
         const o = pass.calibration && !opts.raw ? interpolate(pass.calibration, p.score) : p.score;
@@ -175,7 +184,7 @@ export class ObjectnessModel {
   }
 
   /** One pass over the chunk, tile by tile: boxes in rgb pixels whose centre is in the tile's core. */
-  private async runPass(session: ort.InferenceSession, rgb: RgbImage, f: number, opts: ObjectnessOptions, band: { lo: number; hi: number }, core: Rect | null, parts: Rect[] | null): Promise<Array<{ x: number; y: number; width: number; height: number; score: number }>> {
+  private async runPass(weights: string, rgb: RgbImage, f: number, opts: ObjectnessOptions, band: { lo: number; hi: number }, core: Rect | null, parts: Rect[] | null): Promise<Array<{ x: number; y: number; width: number; height: number; score: number }>> {
     const mw = Math.round(rgb.width / f), mh = Math.round(rgb.height / f);
     // Model pixels whose boxes can matter: the caller's core plus half the pass's largest box
     // (a box centred in the core reaches that far); the whole chunk without a core.
@@ -193,7 +202,10 @@ export class ObjectnessModel {
       const w = Math.max(1, Math.round((rx1 - rx0) / f)), h = Math.max(1, Math.round((ry1 - ry0) / f));
       return { core: [tx, ty, cx1, cy1] as const, wx0, wy0, rx0, ry0, w, h, region: { left: rx0, top: ry0, width: rx1 - rx0, height: ry1 - ry0 } };
     });
-    const prepare = (k: number) => (k < tiles.length ? this.tileInput(rgb, tiles[k]!.region, tiles[k]!.w, tiles[k]!.h) : null);
+    // Enlarging exactly 2×, the folded weights run on the native pixels (same boxes, a quarter of the input).
+    const folded = Math.abs(f - 0.5) < 1e-9 ? this.manifest.enlarge2x?.[weights] : undefined;
+    const session = this.sessions.get(folded ?? weights)!;
+    const prepare = (k: number) => (k < tiles.length ? this.tileInput(rgb, tiles[k]!.region, tiles[k]!.w, tiles[k]!.h, !!folded) : null);
     let next = prepare(0);
     for (let k = 0; k < tiles.length; k++) {
       if (opts.signal?.aborted) void next?.catch(() => {});
@@ -201,7 +213,8 @@ export class ObjectnessModel {
       const { core: [tx, ty, cx1, cy1], wx0, wy0, rx0, ry0, w, h, region } = tiles[k]!;
       const sx = region.width / w, sy = region.height / h; // rgb px per model px in this tile
       const { input, pw, ph } = await next!;
-      const run = session.run({ [this.manifest.input.name]: new ort.Tensor('float32', input, [1, 3, ph, pw]) });
+      const dims = folded ? [1, 3, ph / 2, pw / 2] : [1, 3, ph, pw];
+      const run = session.run({ [this.manifest.input.name]: new ort.Tensor('float32', input, dims) });
       // The next tile's input is cut and resampled while the model runs on this one (sharp
       // works off the main thread; preparing inputs was about half of a pass's time).
       next = prepare(k + 1);
@@ -223,28 +236,20 @@ export class ObjectnessModel {
     return boxes;
   }
 
-  /** Crops, resamples and edge-pads one tile to a multiple of the model's input step: NCHW floats 0–255. */
-  private async tileInput(rgb: RgbImage, region: { left: number; top: number; width: number; height: number }, w: number, h: number): Promise<{ input: Float32Array; pw: number; ph: number }> {
+  /**
+   * Crops, resamples and edge-pads one tile to a multiple of the model's input step: NCHW
+   * floats 0–255, `pw`×`ph` model pixels. Copied or enlarged in JS (planarInput gives sharp's
+   * levels); shrunk by sharp, whose linear kernel then averages the area, as for the training
+   * patches. `native`: a 2× enlargement the folded weights do, so the region is copied at
+   * half of pw×ph.
+   */
+  private async tileInput(rgb: RgbImage, region: Region, w: number, h: number, native = false): Promise<{ input: Float32Array; pw: number; ph: number }> {
     const m = this.manifest.input.multiple;
     const pw = Math.max(m, Math.ceil(w / m) * m), ph = Math.max(m, Math.ceil(h / m) * m);
-    // At the image's own resolution the tile is copied straight from the chunk: a sharp
-    // pipeline per tile cost as much as the copy and ran beside the model on the same cores.
-    const resized = w !== region.width || h !== region.height;
-    const src = resized ? await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } }).extract(region).resize(w, h, { kernel: 'linear', fit: 'fill' }).raw().toBuffer() : rgb.data;
-    const [x0, y0, stride] = resized ? [0, 0, w] : [region.left, region.top, rgb.width];
-    // Repeat the edge rather than pad with a colour (a flat border would look like an object edge).
-    const n = pw * ph;
-    const input = new Float32Array(3 * n);
-    for (let y = 0; y < ph; y++) {
-      const row = (y0 + Math.min(y, h - 1)) * stride + x0;
-      for (let x = 0; x < pw; x++) {
-        const i = (row + Math.min(x, w - 1)) * 3, o = y * pw + x;
-        input[o] = src[i]!;
-        input[n + o] = src[i + 1]!;
-        input[2 * n + o] = src[i + 2]!;
-      }
-    }
-    return { input, pw, ph };
+    if (native) return { input: planarInput(rgb, region, region.width, region.height, pw / 2, ph / 2), pw, ph };
+    if (w >= region.width && h >= region.height) return { input: planarInput(rgb, region, w, h, pw, ph), pw, ph };
+    const small = await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } }).extract(region).resize(w, h, { kernel: 'linear', fit: 'fill' }).raw().toBuffer();
+    return { input: planarInput({ data: small, width: w, height: h }, { left: 0, top: 0, width: w, height: h }, w, h, pw, ph), pw, ph };
   }
 
   /** 3×3 max-pool peaks of the heatmap above `thr`, decoded to centre and size in model pixels. */

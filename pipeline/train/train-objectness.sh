@@ -92,6 +92,9 @@ PYEOF
 else
   echo "[objectness] no real data at $REAL_ROOT (GEOSCOUT_REAL_DATA): every pass runs the synthetic stage-7 weights"
 fi
+# The 2× enlarging pass folded into the first convolution of each weights file (model-x2.onnx,
+# model-real-x2.onnx): on 0.5 m imagery the 0.25 m/px pass then runs on native pixels.
+"$PY" -m geoscout_train.objectness_fold --model-dir "$OUT.new"
 # Per-pass calibration of the peaks on tuning scenes 43001–43008 (written into objectness.json).
 node --import tsx pipeline/detect/train/calibrate-objectness.ts --model-dir "$OUT.new"
 [ -f "$OUT/MODEL_CARD.md" ] && cp "$OUT/MODEL_CARD.md" "$OUT.new/"
