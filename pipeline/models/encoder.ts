@@ -74,8 +74,9 @@ export class ClipEncoder {
   /** Embeds RGB images (any size; resized to the model input). */
   async encodeImages(images: RgbImage[], opts: { signal?: AbortSignal; patches?: boolean } = {}): Promise<ImageEmbeddings> {
     const S = this.manifest.image.input_size;
+    // A batch's images are resized side by side (sharp runs each off the main thread).
     return this.runImageTower(images.length, opts, async (start, end, input) => {
-      for (let i = start; i < end; i++) await preprocessInto(images[i]!, this.manifest.image, input, (i - start) * 3 * S * S);
+      await Promise.all(images.slice(start, end).map((img, j) => preprocessInto(img, this.manifest.image, input, j * 3 * S * S)));
     });
   }
 
@@ -105,14 +106,24 @@ export class ClipEncoder {
     const P = grid ? grid[0] * grid[1] : 0;
     const embeds = new Float32Array(count * D);
     const patches = grid ? new Float32Array(count * P * D) : null;
+    const prepare = (start: number) => {
+      const input = new Float32Array((Math.min(count, start + this.batchSize) - start) * 3 * S * S);
+      const ready = fill(start, Math.min(count, start + this.batchSize), input).then(() => input);
+      ready.catch(() => {}); // handled where it is awaited; a failure while the model runs must not go unhandled
+      return ready;
+    };
+    // The next batch is prepared while the model runs on this one: resizing crops was about
+    // as long as the model itself (512 detection crops: 1.7 s against 1.6 s).
+    let next: Promise<Float32Array> | null = count > 0 ? prepare(0) : null;
     for (let start = 0; start < count; start += this.batchSize) {
+      const input = await next!;
+      next = null;
       throwIfAborted(opts.signal);
-      const end = Math.min(count, start + this.batchSize);
-      const n = end - start;
-      const input = new Float32Array(n * 3 * S * S);
-      await fill(start, end, input);
+      const n = input.length / (3 * S * S);
       const fetches = [m.outputs.embeds, ...(patches ? [m.outputs.patch_embeds!] : [])];
-      const out = await this.image.run({ [m.inputs.pixel_values]: new ort.Tensor('float32', input, [n, 3, S, S]) }, fetches);
+      const run = this.image.run({ [m.inputs.pixel_values]: new ort.Tensor('float32', input, [n, 3, S, S]) }, fetches);
+      if (start + this.batchSize < count) next = prepare(start + this.batchSize);
+      const out = await run;
       embeds.set(checkDims(out[m.outputs.embeds]!, n * D, 'image embeddings', this), start * D);
       if (patches) patches.set(checkDims(out[m.outputs.patch_embeds!]!, n * P * D, 'patch embeddings', this), start * P * D);
     }
