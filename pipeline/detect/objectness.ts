@@ -215,8 +215,8 @@ export class ObjectnessModel {
       const { input, pw, ph } = await next!;
       const dims = folded ? [1, 3, ph / 2, pw / 2] : [1, 3, ph, pw];
       const run = session.run({ [this.manifest.input.name]: new ort.Tensor('float32', input, dims) });
-      // The next tile's input is cut and resampled while the model runs on this one (sharp
-      // works off the main thread; preparing inputs was about half of a pass's time).
+      // The next tile's input is cut and resampled while the model runs on this one (the
+      // model runs on onnxruntime's threads; preparing inputs was about half of a pass's time).
       next = prepare(k + 1);
       const res = await run.catch((err: unknown) => {
         void next?.catch(() => {}); // the failure is this run's; the prefetch is dropped quietly
