@@ -153,7 +153,8 @@ describe('prototypes', () => {
     await expect(addProto({ name: 'x', examples: [{ tile_id: tileId, box: { x: 200, y: 10, width: 10, height: 10 } }] })).rejects.toThrow(/outside tile/);
     await expect(addProto({ name: 'x', examples: [{ tile_id: 'garbage' }] })).rejects.toThrow(/not a tile id/);
     await expect(addProto({ name: 'x', examples: [{ detection_id: 'det_missing' }] })).rejects.toThrow(/No stored detection/);
-  });
+    // The prototype's five-fold detector check over two proposal weights: 100–130 s on 2 slow cores.
+  }, 300_000);
 });
 
 function intBox(o: GeneratedScene['objects'][number]) {
