@@ -23,15 +23,15 @@ export interface Region {
  */
 export function planarInput(rgb: RgbImage, region: Region, w: number, h: number, pw: number, ph: number): Float32Array {
   if (w < region.width || h < region.height) throw new RangeError(`planarInput enlarges or copies; ${region.width}×${region.height} → ${w}×${h} shrinks.`);
-  if (w === region.width && h === region.height) return copyPlanar(rgb, region, pw, ph);
+  if (w === region.width && h === region.height) return repeatLastRow(copyPlanar(rgb, region, pw, ph), pw, ph, h);
   const n = pw * ph;
   const out = new Float32Array(3 * n);
   const planes = [out.subarray(0, n), out.subarray(n, 2 * n), out.subarray(2 * n)] as const;
   const cols = columnTaps(region, w);
   const rows = [rowBuffer(w), rowBuffer(w)] as [RowBuffer, RowBuffer];
   const sy = region.height / h;
-  for (let y = 0; y < ph; y++) {
-    const [j0, j1, fy] = taps(Math.min(y, h - 1), sy, region.height);
+  for (let y = 0; y < h; y++) {
+    const [j0, j1, fy] = taps(y, sy, region.height);
     const a = holdRow(rows, j0, null, rgb, region, cols), b = holdRow(rows, j1, a, rgb, region, cols);
     const o = y * pw;
     for (let c = 0; c < 3; c++) {
@@ -41,10 +41,10 @@ export function planarInput(rgb: RgbImage, region: Region, w: number, h: number,
       p.fill(p[o + w - 1]!, o + w, o + pw);
     }
   }
-  return out;
+  return repeatLastRow(out, pw, ph, h);
 }
 
-/** The region at 1:1 into planes, edge-repeated to pw×ph. */
+/** The region at 1:1 into the first rows of pw×ph planes, its last column repeated to pw. */
 function copyPlanar(rgb: RgbImage, region: Region, pw: number, ph: number): Float32Array {
   const { width: w, height: h } = region;
   const n = pw * ph;
@@ -61,7 +61,12 @@ function copyPlanar(rgb: RgbImage, region: Region, pw: number, ph: number): Floa
     }
     for (let c = 0; c < 3; c++) out.fill(out[c * n + end - 1]!, c * n + end, c * n + o + pw);
   }
-  // Rows below the region repeat its last row.
+  return out;
+}
+
+/** Fills rows h…ph−1 of each pw×ph plane with row h−1 (computed once, not again per padding row). */
+function repeatLastRow(out: Float32Array, pw: number, ph: number, h: number): Float32Array {
+  const n = pw * ph;
   for (let c = 0; c < 3; c++) {
     const last = out.subarray(c * n + (h - 1) * pw, c * n + h * pw);
     for (let y = h; y < ph; y++) out.set(last, c * n + y * pw);
