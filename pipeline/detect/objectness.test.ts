@@ -183,7 +183,7 @@ describe('ObjectnessModel', () => {
 
   it('runs a 2× enlarging pass on the folded weights over native pixels, with the boxes of enlarging first', async () => {
     expect(model.manifest.enlarge2x).toEqual({ 'model.onnx': 'model-x2.onnx', 'model-real.onnx': 'model-real-x2.onnx' });
-    // The same model without the folded weights enlarges each tile (planarInput) instead.
+    // The same model without the folded weights enlarges each tile (modelInput) instead.
     const dir = path.join(tmp!.dir, 'unfolded');
     await mkdir(dir);
     for (const f of [model.manifest.onnx, 'model-real.onnx']) await copyFile(path.join(model.dir, f), path.join(dir, f));

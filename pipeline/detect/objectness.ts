@@ -7,7 +7,8 @@ import { GeoscoutError, throwIfAborted } from '../../core/errors.js';
 import { createSession, sessionOptions, type EncoderOptions } from '../models/encoder.js';
 import { SHIPPED_MODELS_DIR } from '../models/registry.js';
 import type { RgbImage } from '../raster/raster.js';
-import { planarInput, type Region } from '../raster/planar-input.js';
+import { modelInput, type Region } from '../raster/model-input.js';
+import { withUint8HwcInput } from '../models/onnx-input.js';
 import { boxIou, DEFAULT_SIZE_PRIOR, type Proposal, type SizePrior } from './proposals.js';
 import type { PixelWindow } from '../raster/georef.js';
 import { passParts, tileCores, TILE_MARGIN, type PassAreas, type Rect } from './model-tiles.js';
@@ -134,7 +135,7 @@ export class ObjectnessModel {
     const sessions = new Map<string, ort.InferenceSession>();
     try {
       const weights = [manifest.onnx, ...manifest.passes.flatMap((p) => (p.onnx ? [p.onnx] : []))];
-      for (const f of new Set([...weights, ...weights.flatMap((w) => manifest.enlarge2x?.[w] ?? [])])) sessions.set(f, await createSession(path.join(dir, f), sessionOptions(opts), opts.provider));
+      for (const f of new Set([...weights, ...weights.flatMap((w) => manifest.enlarge2x?.[w] ?? [])])) sessions.set(f, await openWeights(path.join(dir, f), manifest.input.name, opts));
     } catch (err) {
       await Promise.all([...sessions.values()].map((s) => s.release()));
       throw err;
@@ -213,8 +214,8 @@ export class ObjectnessModel {
       const { core: [tx, ty, cx1, cy1], wx0, wy0, rx0, ry0, w, h, region } = tiles[k]!;
       const sx = region.width / w, sy = region.height / h; // rgb px per model px in this tile
       const { input, pw, ph } = await next!;
-      const dims = folded ? [1, 3, ph / 2, pw / 2] : [1, 3, ph, pw];
-      const run = session.run({ [this.manifest.input.name]: new ort.Tensor('float32', input, dims) });
+      const dims = folded ? [1, ph / 2, pw / 2, 3] : [1, ph, pw, 3];
+      const run = session.run({ [this.manifest.input.name]: new ort.Tensor('uint8', input, dims) });
       // The next tile's input is cut and resampled while the model runs on this one (the
       // model runs on onnxruntime's threads; preparing inputs was about half of a pass's time).
       next = prepare(k + 1);
@@ -237,19 +238,19 @@ export class ObjectnessModel {
   }
 
   /**
-   * Crops, resamples and edge-pads one tile to a multiple of the model's input step: NCHW
-   * floats 0–255, `pw`×`ph` model pixels. Copied or enlarged in JS (planarInput gives sharp's
-   * levels); shrunk by sharp, whose linear kernel then averages the area, as for the training
-   * patches. `native`: a 2× enlargement the folded weights do, so the region is copied at
-   * half of pw×ph.
+   * Crops, resamples and edge-pads one tile to a multiple of the model's input step:
+   * interleaved 8-bit RGB of `pw`×`ph` model pixels (the sessions take it through
+   * {@link openWeights}). Copied or enlarged in JS (modelInput gives sharp's levels); shrunk
+   * by sharp, whose linear kernel then averages the area, as for the training patches.
+   * `native`: a 2× enlargement the folded weights do, so the region is copied at half of pw×ph.
    */
-  private async tileInput(rgb: RgbImage, region: Region, w: number, h: number, native = false): Promise<{ input: Float32Array; pw: number; ph: number }> {
+  private async tileInput(rgb: RgbImage, region: Region, w: number, h: number, native = false): Promise<{ input: Uint8Array; pw: number; ph: number }> {
     const m = this.manifest.input.multiple;
     const pw = Math.max(m, Math.ceil(w / m) * m), ph = Math.max(m, Math.ceil(h / m) * m);
-    if (native) return { input: planarInput(rgb, region, region.width, region.height, pw / 2, ph / 2), pw, ph };
-    if (w >= region.width && h >= region.height) return { input: planarInput(rgb, region, w, h, pw, ph), pw, ph };
+    if (native) return { input: modelInput(rgb, region, region.width, region.height, pw / 2, ph / 2), pw, ph };
+    if (w >= region.width && h >= region.height) return { input: modelInput(rgb, region, w, h, pw, ph), pw, ph };
     const small = await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } }).extract(region).resize(w, h, { kernel: 'linear', fit: 'fill' }).raw().toBuffer();
-    return { input: planarInput({ data: small, width: w, height: h }, { left: 0, top: 0, width: w, height: h }, w, h, pw, ph), pw, ph };
+    return { input: modelInput({ data: small, width: w, height: h }, { left: 0, top: 0, width: w, height: h }, w, h, pw, ph), pw, ph };
   }
 
   /** 3×3 max-pool peaks of the heatmap above `thr`, decoded to centre and size in model pixels. */
@@ -285,6 +286,20 @@ export class ObjectnessModel {
     this.closed = true;
     await Promise.all([...this.sessions.values()].map((s) => s.release()));
   }
+}
+
+/**
+ * One weights file as a session that takes interleaved 8-bit RGB ({@link withUint8HwcInput}):
+ * the model files keep the exported float NCHW input.
+ */
+async function openWeights(file: string, input: string, opts: EncoderOptions): Promise<ort.InferenceSession> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (cause) {
+    throw new GeoscoutError('NOT_FOUND', `Cannot read objectness weights ${file}: ${(cause as Error).message}. Restore models/geoscout-objectness or retrain it with pipeline/train/train-objectness.sh.`, { cause, details: { path: file } });
+  }
+  return createSession(file, sessionOptions(opts), opts.provider, withUint8HwcInput(bytes, input, file));
 }
 
 /** Piecewise-linear lookup in increasing [x, y] knots, clamped at both ends. */

@@ -190,10 +190,10 @@ export function sessionOptions(opts: EncoderOptions = {}): ort.InferenceSession.
   };
 }
 
-/** Creates a session; a missing or unreadable model file is NOT_FOUND / CORRUPT_DATA with what to do. */
-export async function createSession(file: string, so: ort.InferenceSession.SessionOptions, provider?: string): Promise<ort.InferenceSession> {
+/** Creates a session from `file` (or its `bytes`, already read and edited); a missing or unreadable model is NOT_FOUND / CORRUPT_DATA with what to do. */
+export async function createSession(file: string, so: ort.InferenceSession.SessionOptions, provider?: string, bytes?: Uint8Array): Promise<ort.InferenceSession> {
   try {
-    return await ort.InferenceSession.create(file, so);
+    return await (bytes ? ort.InferenceSession.create(bytes, so) : ort.InferenceSession.create(file, so));
   } catch (cause) {
     const msg = (cause as Error).message;
     const hint = provider === 'cuda' ? ' The CUDA provider needs onnxruntime-node installed with its CUDA binaries on a GPU node (see README, cluster section).' : '';
