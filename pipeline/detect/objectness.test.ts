@@ -100,7 +100,7 @@ describe('ObjectnessModel', () => {
     expect(coarse.some((p) => p.scaleM === 0.5)).toBe(true);
   });
 
-  it('cascading, runs the enlarging pass only in parts where a native-resolution pass saw something', async () => {
+  it('cascading, runs the enlarging pass only in parts where a native-resolution pass saw something small enough for it', async () => {
     const fine = model.manifest.passes.find((p) => p.mpp === 0.25)!;
     // On 0.5 m pixels the 2× pass runs its folded weights.
     const weights = model.manifest.enlarge2x?.[fine.onnx!] ?? fine.onnx!;
@@ -126,6 +126,13 @@ describe('ObjectnessModel', () => {
       const c = await count(rgb, part, true);
       expect(c.runs).toBeGreaterThan(0);
       expect(c.fineBoxes).toBeGreaterThan(0);
+      // Around a wide-body aircraft alone, only large peaks: the fine pass (objects ≤ 25 m) is
+      // skipped. It ran there before and split the aircraft into parts.
+      const big = ofClass('aircraft').find((a) => Math.max(a.bbox[2], a.bbox[3]) >= 150)!;
+      const around = { x: Math.round(big.bbox[0] + big.bbox[2] / 2) - 64, y: Math.round(big.bbox[1] + big.bbox[3] / 2) - 64, width: 128, height: 128 };
+      expect(ofClass('vehicle', { x: around.x - 64, y: around.y - 64, w: 256, h: 256 })).toEqual([]);
+      expect(await count(rgb, around, true)).toEqual({ runs: 0, fineBoxes: 0 });
+      expect((await count(rgb, around, false)).runs).toBeGreaterThan(0);
     } finally {
       session.run = run;
     }

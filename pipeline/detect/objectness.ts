@@ -102,6 +102,12 @@ export interface ObjectnessOptions {
 const CASCADE_PEAK = 0.05;
 
 /**
+ * Largest native-pass box, as a multiple of the enlarging pass's largest box, whose peak lets
+ * that pass run in a part: a 60 m ship's peak says nothing about cars beside it.
+ */
+const CASCADE_SIZE = 1.5;
+
+/**
  * The trained class-agnostic objectness model (CenterNet-style, ONNX): centre heatmap,
  * box size and offset at stride 4. It runs at a few fixed resolutions (manifest `passes`,
  * metres per pixel) so that a car and a 330 m ship both fall in its pixel range; each pass
@@ -160,7 +166,7 @@ export class ObjectnessModel {
     const cascade = !!opts.areas?.cascade;
     // Cascading, the enlarging passes run last, only where a native-resolution pass saw a peak.
     const passes = cascade ? [...this.manifest.passes].sort((a, b) => b.mpp - a.mpp) : this.manifest.passes;
-    const seen: [number, number][] = []; // centres (rgb px) of the native passes' peaks
+    const seen: [number, number, number][] = []; // centre and long side (rgb px) of the native passes' peaks
     const uniform = opts.weights && this.sessions.has(opts.weights) ? opts.weights : null;
     for (const pass of passes) {
       // rgb pixels per model pixel; enlarging more than 2× invents detail the model never saw.
@@ -171,11 +177,11 @@ export class ObjectnessModel {
       const toRgb = (w: PixelWindow): Rect => ({ x0: (w.x - origin.x) / scale, y0: (w.y - origin.y) / scale, x1: (w.x + w.width - origin.x) / scale, y1: (w.y + w.height - origin.y) / scale });
       const core = opts.core ? toRgb(opts.core) : null;
       let parts = opts.areas ? passParts(opts.areas, f, hi * f * scale).map(toRgb) : null;
-      if (parts && cascade && f < 1) parts = parts.filter((a) => seen.some(([x, y]) => x >= a.x0 && x < a.x1 && y >= a.y0 && y < a.y1));
+      if (parts && cascade && f < 1) parts = parts.filter((a) => seen.some(([x, y, long]) => long <= hi * f * CASCADE_SIZE && x >= a.x0 && x < a.x1 && y >= a.y0 && y < a.y1));
       if (parts && !parts.length) continue;
       const decodeMin = cascade && f >= 1 ? Math.min(CASCADE_PEAK, minScore) : minScore;
       for (const p of await this.runPass(uniform ?? pass.onnx ?? this.manifest.onnx, rgb, f, { ...opts, minScore: decodeMin }, { lo, hi }, core, parts)) {
-        if (cascade && f >= 1) seen.push([p.x + p.width / 2, p.y + p.height / 2]);
+        if (cascade && f >= 1) seen.push([p.x + p.width / 2, p.y + p.height / 2, Math.max(p.width, p.height)]);
         if (p.score < minScore) continue;
         const o = pass.calibration && !opts.raw ? interpolate(pass.calibration, p.score) : p.score;
         out.push({ x: origin.x + p.x * scale, y: origin.y + p.y * scale, width: p.width * scale, height: p.height * scale, contrast: o, objectness: o, scaleM: pass.mpp });
