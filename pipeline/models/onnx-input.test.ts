@@ -3,14 +3,13 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { withUint8HwcInput } from './onnx-input.js';
-import { DEFAULT_OBJECTNESS_DIR } from '../detect/objectness.js';
 import { SHIPPED_MODELS_DIR } from './registry.js';
 
 const so = { intraOpNumThreads: 1, graphOptimizationLevel: 'all' as const };
 
 describe('withUint8HwcInput', () => {
   it('gives the objectness model the same outputs from interleaved 8-bit pixels as from float planes', async () => {
-    const file = path.join(DEFAULT_OBJECTNESS_DIR, 'model.onnx');
+    const file = path.join(SHIPPED_MODELS_DIR, 'geoscout-objectness', 'model.onnx');
     const [w, h] = [96, 64];
     const hwc = new Uint8Array(w * h * 3);
     for (let i = 0; i < hwc.length; i++) hwc[i] = (i * 7919 + (i >> 5) * 31) & 255;
@@ -34,7 +33,7 @@ describe('withUint8HwcInput', () => {
   });
 
   it('refuses a model without a float [N, 3, H, W] input of that name, saying what to check', async () => {
-    const file = path.join(DEFAULT_OBJECTNESS_DIR, 'model.onnx');
+    const file = path.join(SHIPPED_MODELS_DIR, 'geoscout-objectness', 'model.onnx');
     const text = path.join(SHIPPED_MODELS_DIR, 'geoscout-mini', 'text.onnx');
     const [model, tower] = [await readFile(file), await readFile(text)];
     expect(() => withUint8HwcInput(model, 'pixels', file)).toThrow(/no float \[N, 3, H, W\] input named "pixels" \(inputs: image\)/);
