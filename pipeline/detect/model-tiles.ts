@@ -18,9 +18,10 @@ export interface PassAreas {
   fine?: PixelWindow[];
   /**
    * Run the enlarging pass only in the fine parts where a native-resolution pass found a peak
-   * (objectness.ts, CASCADE_PEAK) of a box small enough for it (CASCADE_SIZE). The gate keeps whole tiles of open water for "ship": in the
-   * harbour window of bench:detect, 87 % of the kept level-0 tiles hold no native peak at all,
-   * and the enlarging pass is 4× the cost of all the others.
+   * (objectness.ts, CASCADE_PEAK) of a box small enough for it (CASCADE_SIZE). The gate keeps
+   * whole tiles of open water for "ship": in the harbour window of bench:detect, 87 % of the
+   * kept level-0 tiles hold no native peak at all, and the enlarging pass is 4× the cost of
+   * all the others.
    */
   cascade?: boolean;
 }
