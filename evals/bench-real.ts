@@ -7,6 +7,8 @@
  * sample) and so are the evaluation images (search). Per class it prints:
  * - proposal recall at IoU 0.5 and proposals per km² of the active proposer;
  * - zero-shot text AP50 ("car", "tree") through detect_in_region, FP/km² at the default threshold;
+ * - AP50 of a prototype bootstrapped from 80 synthetic exemplars (no real example; cars only:
+ *   the generator draws no trees), BENCH_REAL_SYNTHETIC exemplars (0 skips);
  * - k-shot prototype AP50 (k = 5, 10, 20 boxes from the example images, evaluated on the others;
  *   BENCH_REAL_DRAWS draws of the k boxes, default 3) through add_prototype + detect_in_region,
  *   recall and FP/km² at the prototype's own threshold;
@@ -28,6 +30,8 @@ import { ingestImage } from '../pipeline/ingest/ingest-image.js';
 import { Store } from '../pipeline/index/store.js';
 import { prototypeDefaultThreshold } from '../pipeline/prototypes/prototypes.js';
 import type { Stretch } from '../pipeline/raster/stretch.js';
+import type { ObjectClass } from '../pipeline/synth/catalog.js';
+import { DEFAULT_SYNTHETIC_COUNT } from '../pipeline/synth/exemplars.js';
 import { addPrototypeInput, addPrototypeTool } from '../tools/add-prototype.js';
 import { createToolContext } from '../tools/context.js';
 import { DEFAULT_THRESHOLD, detectInRegionInput, detectInRegionTool } from '../tools/detect-in-region.js';
@@ -46,6 +50,10 @@ const MAX_EVAL = Number(process.env.BENCH_REAL_MAX_EVAL ?? DEFAULT_MAX_EVAL);
 /** Example draws per k. */
 const DRAWS = Number(process.env.BENCH_REAL_DRAWS ?? 3);
 const MOSAIC = Number(process.env.BENCH_REAL_MOSAIC ?? 4096);
+/** Synthetic exemplars for the row without real examples (0: skip). */
+const SYNTHETIC_COUNT = Number(process.env.BENCH_REAL_SYNTHETIC ?? DEFAULT_SYNTHETIC_COUNT);
+/** The generator's class for each benchmark class it can draw (it draws no trees). */
+const SYNTHETIC_CLASS: Record<string, ObjectClass> = { car: 'vehicle' };
 /** Env BENCH_REAL_EXAMPLES: comma-separated image names the examples come from (default real-data.ts DEFAULT_EXAMPLE_NAMES). */
 const EXAMPLE_NAMES = process.env.BENCH_REAL_EXAMPLES ? process.env.BENCH_REAL_EXAMPLES.split(',').filter(Boolean) : DEFAULT_EXAMPLE_NAMES;
 
@@ -111,13 +119,25 @@ async function benchClass(cls: RealClass, store: Store, ctx: ToolContext, tmpDir
     const at = atThreshold(all, gts, thr);
     // Every box returned at the 0.01 floor, as a class-specific proposal set: its recall and density.
     const floor = atThreshold(all, gts, 0);
-    return { ap: averagePrecision101(all, gts, { maxDetsPerImage: Infinity }), recall: at.recall, fpKm2: at.fp / km2, thr, p10: await searchP10(evalScenes, ctx, query), seconds: (Date.now() - t0) / 1000, recallAll: floor.recall, boxesKm2: all.length / km2 };
+    return { all, ap: averagePrecision101(all, gts, { maxDetsPerImage: Infinity }), recall: at.recall, fpKm2: at.fp / km2, thr, p10: await searchP10(evalScenes, ctx, query), seconds: (Date.now() - t0) / 1000, recallAll: floor.recall, boxesKm2: all.length / km2 };
   };
   const row = async (label: string, query: { text: string } | { prototype: string }, thr: number) => {
     const r = await measure(query, thr);
     console.log(`  ${label.padEnd(20)}  ${fmt(r.ap)}   ${fmt(r.recall)}        ${r.fpKm2.toFixed(0).padStart(6)}      ${fmt(r.p10)}         ${r.seconds.toFixed(0)} s`);
   };
   await row(`"${cls.name}" zero-shot`, { text: cls.name }, DEFAULT_THRESHOLD);
+  // No real example: exemplars the generator draws, fitted into a window head (synth/exemplars.ts).
+  const synthClass = SYNTHETIC_CLASS[cls.name];
+  if (synthClass && SYNTHETIC_COUNT > 0) {
+    const name = `${cls.name}-synthetic`, t0 = Date.now();
+    const out = await addPrototypeTool.handler(addPrototypeInput.parse({ name, synthetic: { class: synthClass, count: SYNTHETIC_COUNT }, mode: 'create' }), ctx);
+    const fitS = (Date.now() - t0) / 1000;
+    const res = await measure({ prototype: name }, prototypeDefaultThreshold(out.prototype));
+    console.log(`  ${`${SYNTHETIC_COUNT} synthetic ${synthClass}`.padEnd(20)}  ${fmt(res.ap)}   ${fmt(res.recall)}        ${res.fpKm2.toFixed(0).padStart(6)}      ${fmt(res.p10)}         ${res.seconds.toFixed(0)} s`);
+    console.log(`      0 real examples: ${out.prototype.window_head?.used ? 'window head' : 'encoder'} at threshold ${res.thr.toFixed(2)}; all boxes: recall ${fmt(res.recallAll)} with ${res.boxesKm2.toFixed(0)}/km²; add_prototype ${fitS.toFixed(0)} s (renders the exemplar scenes the first time)`);
+    const curve = [0.3, 0.5, 0.7, 0.9].map((thr) => { const a = atThreshold(res.all, gts, thr); return `${thr.toFixed(1)}: recall ${fmt(a.recall)}, ${(a.fp / km2).toFixed(0)} FP/km²`; });
+    console.log(`      by threshold: ${curve.join('; ')}`);
+  }
   // k examples drawn DRAWS times (which k cars an analyst boxes matters at 5 shots): mean and range.
   for (const k of SHOTS) {
     const aps: number[] = [], rows: string[] = [];

@@ -155,6 +155,28 @@ describe('prototypes', () => {
     await expect(addProto({ name: 'x', examples: [{ detection_id: 'det_missing' }] })).rejects.toThrow(/No stored detection/);
     // The prototype's five-fold detector check over two proposal weights: 100–130 s on 2 slow cores.
   }, 300_000);
+
+  it('bootstraps from synthetic exemplars: no real example, the window head detects this scene\'s vehicles', async () => {
+    const p = await addProto({ name: 'rendered vehicle', synthetic: { class: 'vehicle', count: 12 } });
+    expect(p.prototype).toMatchObject({ positives: 12, negatives: 0, has_probe: true });
+    // Unchecked (held-out synthetic exemplars would judge the generator's world): the head, at its own threshold.
+    expect(p.prototype.window_head).toMatchObject({ used: true, examples: 12, check: { n: 0, threshold: null } });
+    const vehicles = scene.objects.filter((o) => o.class === 'vehicle');
+    const xs = vehicles.map((o) => o.bbox[0]), ys = vehicles.map((o) => o.bbox[1]);
+    const x0 = Math.max(0, Math.floor(Math.min(...xs)) - 32), y0 = Math.max(0, Math.floor(Math.min(...ys)) - 32);
+    const window = { x: x0, y: y0, width: Math.min(768, image.width - x0), height: Math.min(768, image.height - y0) };
+    const inside = vehicles.filter((o) => o.bbox[0] >= x0 && o.bbox[1] >= y0 && o.bbox[0] + o.bbox[2] <= x0 + window.width && o.bbox[1] + o.bbox[3] <= y0 + window.height);
+    expect(inside.length).toBeGreaterThan(5);
+    const recallAt = async (threshold?: number) => {
+      const out = await detect({ image_id: image.image_id, window, queries: [{ prototype: 'rendered vehicle' }], max_detections: 500, ...(threshold != null ? { threshold } : {}) });
+      const found = inside.filter((o) => out.features.some((f) => boxIou(f.properties.pixel_box, gtBox(o)) >= 0.5));
+      return { recall: found.length / inside.length, n: out.features.length, min: Math.min(...out.features.map((f) => f.properties.score)) };
+    };
+    const low = await recallAt(0.3), byDefault = await recallAt();
+    expect(low.recall).toBeGreaterThanOrEqual(0.5);
+    expect(byDefault.min).toBeGreaterThanOrEqual(p.prototype.window_head!.threshold);
+    expect(byDefault.recall).toBeGreaterThan(0);
+  }, 300_000);
 });
 
 function intBox(o: GeneratedScene['objects'][number]) {

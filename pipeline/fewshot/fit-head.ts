@@ -49,6 +49,22 @@ export interface LocatedExample {
   box: PixelWindow;
 }
 
+/** Options of {@link fitWindowHead}. */
+export interface FitOptions {
+  signal?: AbortSignal;
+  seed?: number;
+  /** Rejected detections: negatives in every orientation. */
+  rejected?: LocatedExample[];
+  minExamples?: number;
+  /**
+   * More images to draw background windows from (random regions, hard negatives mined there
+   * too), besides the examples' own scenes: the imagery a head fitted on synthetic exemplars
+   * will scan. bench:real cars, 80 synthetic vehicles: AP50 0.25 with the exemplars' scenes
+   * alone, 0.27 with two real images' windows as random negatives, 0.30 mined as well.
+   */
+  background?: HeadImage[];
+}
+
 /**
  * Fits a {@link WindowHead} on a prototype's located examples: positives are each example in
  * 8 orientations × mirror × 3 sizes; negatives are background windows of the examples' own
@@ -57,7 +73,7 @@ export interface LocatedExample {
  * except those scoring like the examples, which are more likely unlabelled objects of the
  * class than look-alikes. Minutes on CPU at most; typically seconds.
  */
-export async function fitWindowHead(examples: LocatedExample[], images: Map<string, HeadImage>, opts: { signal?: AbortSignal; seed?: number; rejected?: LocatedExample[]; minExamples?: number } = {}): Promise<WindowHead> {
+export async function fitWindowHead(examples: LocatedExample[], images: Map<string, HeadImage>, opts: FitOptions = {}): Promise<WindowHead> {
   const t0 = Date.now();
   if (examples.length < (opts.minExamples ?? MIN_HEAD_EXAMPLES)) throw new GeoscoutError('INVALID_INPUT', `A window head needs at least ${MIN_HEAD_EXAMPLES} examples with an image box; got ${examples.length}.`);
   const rand = seededRandom(opts.seed ?? 1);
@@ -78,7 +94,7 @@ export async function fitWindowHead(examples: LocatedExample[], images: Map<stri
   const gsdOf = (id: string) => images.get(id)!.gsdM;
   const lengthsM = examples.map((e, i) => lengthsPx[i]! * (gsdOf(e.image_id) ?? 1));
   const levels = scanLevels(lengthsM);
-  const background = await backgroundWindows(examples, images, levels, rand, opts.signal);
+  const background = await backgroundWindows(examples, images, levels, rand, opts.signal, opts.background ?? []);
   const first = fitLogistic(pos, [...neg, ...background.sample], { l2: LINEAR_L2 });
   const posLogits = pos.map((x) => linear(first.w, first.b, x)).sort((a, b) => a - b);
   const q25 = posLogits[Math.floor(posLogits.length * 0.25)]!;
@@ -167,9 +183,19 @@ interface Background {
   all(w: Float32Array, b: number, below: number): Float32Array[];
 }
 
-/** Background windows of the examples' scenes at every scan level, away from every example. */
-async function backgroundWindows(examples: LocatedExample[], images: Map<string, HeadImage>, levels: number[], rand: () => number, signal?: AbortSignal): Promise<Background> {
+/** Background windows of the examples' scenes (away from every example) and of the extra images, at every scan level. */
+async function backgroundWindows(examples: LocatedExample[], images: Map<string, HeadImage>, levels: number[], rand: () => number, signal: AbortSignal | undefined, extra: HeadImage[]): Promise<Background> {
   const regions: { maps: CellMaps; ok: (cx: number, cy: number) => boolean }[] = [];
+  // Random regions of the extra images: nobody boxed anything there, so nothing is kept out.
+  for (const img of extra) {
+    for (const L of levels) {
+      throwIfAborted(signal);
+      const s = TARGET_PX / (L / (img.gsdM ?? 1));
+      const win = windowAround(rand() * img.raster.info.width, rand() * img.raster.info.height, REGION / s, img.raster.info.width, img.raster.info.height);
+      const c = await readCanonical(img.raster, win, s, readOpts(img, signal));
+      regions.push({ maps: cellMaps(c.rgb, NORM_RADIUS), ok: () => true });
+    }
+  }
   const ids = [...new Set(examples.map((e) => e.image_id))];
   for (const id of ids) {
     const img = images.get(id)!;

@@ -1,4 +1,5 @@
-import { getImage } from '../catalog/catalog.js';
+import { listImages } from '../catalog/catalog.js';
+import { exampleImage } from '../synth/exemplars.js';
 import { openCatalogImage } from '../catalog/open-image.js';
 import type { Store } from '../index/store.js';
 import type { Stretch } from '../raster/stretch.js';
@@ -22,10 +23,31 @@ export function located(examples: MaybeLocated[]): LocatedExample[] {
  * {@link MIN_HEAD_EXAMPLES} examples have image boxes; null otherwise. Rejected detections
  * (negatives with a box) are fitted as negatives in every orientation.
  */
-export async function fitPrototypeHead(positives: MaybeLocated[], negatives: MaybeLocated[], images: Map<string, HeadImage>, signal?: AbortSignal): Promise<WindowHead | null> {
+export async function fitPrototypeHead(positives: MaybeLocated[], negatives: MaybeLocated[], images: Map<string, HeadImage>, signal?: AbortSignal, background: HeadImage[] = []): Promise<WindowHead | null> {
   const pos = located(positives), neg = located(negatives);
   if (pos.length < MIN_HEAD_EXAMPLES) return null;
-  return fitWindowHead(pos, images, { ...(signal ? { signal } : {}), rejected: neg });
+  return fitWindowHead(pos, images, { ...(signal ? { signal } : {}), rejected: neg, background });
+}
+
+/** Catalogued images a head bootstrapped from synthetic exemplars draws background from, at most. */
+const BACKGROUND_IMAGES = 4;
+
+/**
+ * Runs `fn` with up to {@link BACKGROUND_IMAGES} catalogued images open, spread over the
+ * catalogue by id (the same ones for the same catalogue), closing them after. A head fitted on
+ * synthetic exemplars learns what the user's imagery looks like where nobody boxed anything.
+ */
+export async function withCatalogueBackground<T>(store: Store, signal: AbortSignal | undefined, fn: (images: HeadImage[]) => Promise<T>): Promise<T> {
+  const recs = (await listImages(store)).filter((r) => r.gsd_m != null).sort((a, b) => a.image_id.localeCompare(b.image_id));
+  const step = Math.max(1, recs.length / BACKGROUND_IMAGES);
+  const picked = Array.from({ length: Math.min(BACKGROUND_IMAGES, recs.length) }, (_, k) => recs[Math.floor(k * step)]!);
+  const images: HeadImage[] = [];
+  try {
+    for (const rec of picked) images.push({ raster: await openCatalogImage(rec, signal), gsdM: rec.gsd_m, stretch: rec.stretch as Stretch });
+    return await fn(images);
+  } finally {
+    for (const img of images) await img.raster.close();
+  }
 }
 
 /** Runs `fn` with every image the examples name opened (stretch and GSD from the catalog), closing them after. */
@@ -39,8 +61,8 @@ export async function withExampleImages<T>(store: Store, examples: MaybeLocated[
   }
 }
 
-/** A catalogued image opened for the window head (its stored stretch and GSD). */
+/** An example's image opened for the window head (its stored stretch and GSD): catalogued, or a synthetic exemplar scene. */
 export async function openHeadImage(store: Store, imageId: string, signal?: AbortSignal): Promise<HeadImage> {
-  const rec = await getImage(store, imageId);
+  const rec = await exampleImage(store, imageId, signal);
   return { raster: await openCatalogImage(rec, signal), gsdM: rec.gsd_m, stretch: rec.stretch as Stretch };
 }

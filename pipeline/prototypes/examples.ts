@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { GeoscoutError } from '../../core/errors.js';
-import { getImage } from '../catalog/catalog.js';
 import { contextSide, squareAround } from '../detect/detect-window.js';
 import { openCatalogImage } from '../catalog/open-image.js';
 import type { Store } from '../index/store.js';
@@ -10,6 +9,7 @@ import type { RgbImage } from '../raster/raster.js';
 import { loadRef } from '../search/query-vector.js';
 import { detectionRows } from '../detect/detections-table.js';
 import type { PixelWindow } from '../raster/georef.js';
+import { exampleImage } from '../synth/exemplars.js';
 
 import type { ExampleRef } from './schemas.js';
 
@@ -71,7 +71,7 @@ export function parseTileId(id: string): { imageId: string; modelVersion: string
 }
 
 async function readContext(store: Store, imageId: string, box: PixelWindow, signal?: AbortSignal): Promise<RgbImage> {
-  const rec = await getImage(store, imageId);
+  const rec = await exampleImage(store, imageId, signal);
   if (box.width <= 0 || box.height <= 0 || box.x < 0 || box.y < 0 || box.x + box.width > rec.width || box.y + box.height > rec.height) {
     throw new GeoscoutError('OUT_OF_BOUNDS', `Example box ${box.x},${box.y},${box.width}×${box.height} is outside image ${imageId} (${rec.width}×${rec.height} px).`);
   }

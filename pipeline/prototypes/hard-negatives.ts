@@ -1,4 +1,4 @@
-import { getImage } from '../catalog/catalog.js';
+import { exampleImage } from '../synth/exemplars.js';
 import { openCatalogImage } from '../catalog/open-image.js';
 import { cropAround, squareAround } from '../detect/detect-window.js';
 import { boxIou } from '../detect/proposals.js';
@@ -39,7 +39,7 @@ export async function surroundingNegatives(store: Store, enc: ClipEncoder, propo
   const out: number[][] = [];
   for (const ex of located) {
     signal?.throwIfAborted();
-    const rec = await getImage(store, ex.image_id);
+    const rec = await exampleImage(store, ex.image_id, signal);
     const gsd = rec.gsd_m ?? 0.5;
     const side = Math.max(WINDOW_MIN_PX, Math.min(WINDOW_MAX_PX, WINDOW_FACTOR * Math.max(ex.box.width, ex.box.height)));
     const area = squareAround(ex.box, side, rec.width, rec.height);

@@ -1,4 +1,5 @@
 import { getImage } from '../catalog/catalog.js';
+import { syntheticGsd } from '../synth/exemplars.js';
 import type { Exemplars } from '../detect/exemplars.js';
 import { normalize } from '../detect/vectors.js';
 import type { Store } from '../index/store.js';
@@ -25,7 +26,7 @@ export async function exemplarsOf(store: Store, examples: StoredExample[]): Prom
       longSidesM.push(null);
       continue;
     }
-    if (!gsd.has(ex.image_id)) gsd.set(ex.image_id, (await getImage(store, ex.image_id).catch(() => null))?.gsd_m ?? null);
+    if (!gsd.has(ex.image_id)) gsd.set(ex.image_id, syntheticGsd(ex.image_id) ?? (await getImage(store, ex.image_id).catch(() => null))?.gsd_m ?? null);
     const g = gsd.get(ex.image_id)!;
     longSidesM.push(g == null ? null : Math.max(ex.box.width, ex.box.height) * g);
   }

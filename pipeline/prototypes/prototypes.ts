@@ -9,7 +9,7 @@ import { openTilesTable, tilesTableName, vectorValues } from '../index/tiles-tab
 import type { ClipEncoder } from '../models/encoder.js';
 import { resolveExamples, type StoredExample } from './examples.js';
 import { MIN_HEAD_EXAMPLES } from '../fewshot/fit-head.js';
-import { fitPrototypeHead, located, withExampleImages } from '../fewshot/prototype-head.js';
+import { fitPrototypeHead, located, withCatalogueBackground, withExampleImages } from '../fewshot/prototype-head.js';
 import { isWindowHead } from '../fewshot/window-head.js';
 import { chooseDetector, type DetectorChoice } from './choose-detector.js';
 import { exemplarsOf, fuse } from './prototype-vectors.js';
@@ -18,6 +18,8 @@ import { fitProbe, looSelfCheck, type Probe } from './probe.js';
 import type { ExampleRef, PrototypeSummary, SelfCheck } from './schemas.js';
 import { setFeedback } from '../detect/detections-table.js';
 import { prototypeRows, prototypesTable, type PrototypeRow } from './tables.js';
+import type { ObjectClass } from '../synth/catalog.js';
+import { isSyntheticImageId, pickSyntheticExemplars } from '../synth/exemplars.js';
 
 /** Input of {@link addPrototype}. */
 export interface AddPrototypeInput {
@@ -27,6 +29,8 @@ export interface AddPrototypeInput {
   negatives?: ExampleRef[];
   /** Extend the current version (default) or require the name to be new. */
   mode?: 'create' | 'extend';
+  /** Add this many exemplars of a class the generator draws (synth/exemplars.ts). */
+  synthetic?: { class: ObjectClass; count?: number };
 }
 
 /** Minimum positives for a linear probe (below it the fused vector alone scores). */
@@ -50,7 +54,7 @@ export async function addPrototype(store: Store, enc: ClipEncoder, input: AddPro
   if (!/^[\w][\w .-]{0,63}$/.test(name)) throw new GeoscoutError('INVALID_INPUT', `Prototype name "${input.name}" is not valid: use 1–64 letters, digits, spaces, dots, dashes or underscores.`);
   const current = (await prototypeRows(store, { name, modelVersion: enc.modelVersion }))[0] ?? null;
   if (input.mode === 'create' && current) throw new GeoscoutError('CONFLICT', `Prototype "${name}" exists (version ${current.version}). Extend it (mode "extend") or choose another name.`);
-  const newPos = await resolveExamples(input.examples ?? [], enc, store, roots, signal);
+  const newPos = await resolveExamples([...(input.examples ?? []), ...syntheticRefs(input.synthetic, current)], enc, store, roots, signal);
   const newNeg = await resolveExamples(input.negatives ?? [], enc, store, roots, signal);
   const positives = [...(current ? (JSON.parse(current.examples) as StoredExample[]) : []), ...newPos];
   const negatives = [...(current ? (JSON.parse(current.negatives) as StoredExample[]) : []), ...newNeg];
@@ -72,8 +76,20 @@ export async function addPrototype(store: Store, enc: ClipEncoder, input: AddPro
   // A cross-check on held-out examples picks the detector detect_in_region uses (choose-detector.ts).
   const fitted = withProbe && located(positives).length >= MIN_HEAD_EXAMPLES
     ? await withExampleImages(store, [...positives, ...negatives], signal, async (images) => {
-      const head = await fitPrototypeHead(positives, negatives, images, signal);
-      return head ? { head, choice: await chooseDetector(store, enc, proposer, positives, negVectors, text, images, signal) } : null;
+      // Synthetic exemplars' scenes are the generator's world: such a head also learns the
+      // catalogued imagery's background (fit-head.ts FitOptions.background).
+      const real = positives.filter((p) => !p.image_id || !isSyntheticImageId(p.image_id));
+      const head = real.length === positives.length
+        ? await fitPrototypeHead(positives, negatives, images, signal)
+        : await withCatalogueBackground(store, signal, (bg) => fitPrototypeHead(positives, negatives, images, signal, bg));
+      if (!head) return null;
+      // Held out, synthetic exemplars would judge the detectors on the generator's world: the
+      // check uses the user's own examples, and without five of them the head detects (its
+      // pixel features are what transfers from synthetic to real imagery; synth/exemplars.ts).
+      const choice = real.length === positives.length || located(real).length >= MIN_HEAD_EXAMPLES
+        ? await chooseDetector(store, enc, proposer, real, negVectors, text, images, signal)
+        : syntheticChoice();
+      return { head, choice };
     })
     : null;
   const selfCheck = positives.length >= 2 ? looSelfCheck(positives.map((p) => p.vector), negVectors, (pos) => fuse(normalize(meanOf(pos)), text, pos.length), probe ? (pos) => fitProbe(pos, negVectors) : null) : null;
@@ -194,4 +210,21 @@ async function backgroundVectors(store: Store, enc: ClipEncoder, n: number): Pro
   const out: number[][] = [];
   for (let i = 0; i < rows.length && out.length < n; i += step) out.push(Array.from(vectorValues(rows[i]!.vector)!));
   return out;
+}
+
+/**
+ * The detector choice of a prototype whose examples are (almost) all synthetic: the window
+ * head, unchecked; its default threshold is the head's own.
+ */
+function syntheticChoice(): DetectorChoice {
+  return { detector: 'window-head', mrr: { window_head: 0, encoder: 0 }, found: { window_head: 0, encoder: 0 }, n: 0 };
+}
+
+/** Example refs for the synthetic exemplars asked for, minus those the current version already holds. */
+function syntheticRefs(synthetic: AddPrototypeInput['synthetic'], current: PrototypeRow | null): ExampleRef[] {
+  if (!synthetic) return [];
+  const have = new Set((current ? (JSON.parse(current.examples) as StoredExample[]) : []).map((e) => (e.box ? `${e.image_id}|${e.box.x},${e.box.y}` : '')));
+  return pickSyntheticExemplars(synthetic.class, synthetic.count)
+    .filter((e) => !have.has(`${e.image_id}|${e.box.x},${e.box.y}`))
+    .map((e) => ({ image_id: e.image_id, ...e.box }));
 }

@@ -6,6 +6,7 @@ import { makeTempDir } from '../../core/testing/temp-dir.js';
 import { Store } from '../index/store.js';
 import { decide, type CompareJson } from './gate.js';
 import { buildDatasetManifest } from './manifest.js';
+import { prototypesTable } from '../prototypes/tables.js';
 import { classKey, cocoExamples, detectionExamples, pairExamples, parseBoxes, prototypeExamples } from './sources.js';
 
 let tmp: Awaited<ReturnType<typeof makeTempDir>>;
@@ -59,6 +60,21 @@ describe('retraining sources', () => {
       { image_id: 'img_b', x: 1, y: 2, width: 3, height: 4 },
       { image_id: 'img_d', x: 5, y: 6, width: 7, height: 8 },
     ]);
+  });
+
+  it('leaves synthetic exemplars out of a prototype\'s training examples', async () => {
+    const store = await Store.open(path.join(tmp.dir, 'db-synthetic'));
+    try {
+      const examples = [
+        { kind: 'box', image_id: 'synthetic-vehicle-70000-30', box: { x: 10, y: 20, width: 15, height: 7 }, vector: [1, 0] },
+        { kind: 'box', image_id: 'img_a', box: { x: 1, y: 2, width: 30, height: 40 }, vector: [0, 1] },
+      ];
+      const row = { id: 'm@1/car@v1', name: 'car', version: 1, description: null, model_version: 'm@1', text_vector: null, visual_vector: [1, 0], fused_vector: [1, 0], examples: JSON.stringify(examples), negatives: '[]', probe: null, threshold: null, self_check: null, created_at: new Date().toISOString() };
+      await store.upsert(await prototypesTable(store), 'id', [row]);
+      expect((await prototypeExamples(store)).map((e) => e.from)).toEqual([{ kind: 'catalog', image_id: 'img_a', x: 1, y: 2, width: 30, height: 40 }]);
+    } finally {
+      await store.close();
+    }
   });
 
   it('COCO file_name and figure-pair image paths obey the allowed roots', async () => {

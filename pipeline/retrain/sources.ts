@@ -6,6 +6,7 @@ import { readInputFile } from '../../core/input-file.js';
 /** Largest COCO or figure-pairs file read (a COCO file of 100k boxes is ~30 MB). */
 const TRAINING_FILE_MAX_BYTES = 500e6;
 import type { Store } from '../index/store.js';
+import { isSyntheticImageId } from '../synth/exemplars.js';
 
 /** A pixel box of a catalogued image. */
 export interface BoxRef { image_id: string; x: number; y: number; width: number; height: number }
@@ -80,7 +81,7 @@ async function readTable(store: Store, name: string): Promise<Record<string, unk
 /**
  * Examples from the `prototypes` table (latest version of each name): its examples as
  * positives, its negatives as distractors. `names` limits which prototypes are used.
- * A missing table gives nothing (prototypes may not exist yet).
+ * A missing table gives nothing (prototypes may not exist yet). Synthetic exemplars are left out.
  */
 export async function prototypeExamples(store: Store, names?: string[]): Promise<Example[]> {
   const latest = new Map<string, Record<string, unknown>>();
@@ -93,7 +94,9 @@ export async function prototypeExamples(store: Store, names?: string[]): Promise
   const out: Example[] = [];
   for (const [name, r] of latest) {
     const caps = classCaptions(name, r.description ? String(r.description) : null);
-    for (const b of parseBoxes(r.examples)) out.push({ from: { kind: 'catalog', ...b }, captions: caps, class: classKey(name), role: 'positive', source: 'prototype' });
+    // Synthetic exemplars (synth/exemplars.ts) are not catalogued, and the shipped encoder
+    // was trained on the generator's world already: only the user's own examples teach it.
+    for (const b of parseBoxes(r.examples).filter((x) => !isSyntheticImageId(x.image_id))) out.push({ from: { kind: 'catalog', ...b }, captions: caps, class: classKey(name), role: 'positive', source: 'prototype' });
     for (const b of parseBoxes(r.negatives)) out.push({ from: { kind: 'catalog', ...b }, captions: caps, class: 'negative', role: 'negative', source: 'prototype' });
   }
   return out;

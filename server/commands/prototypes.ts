@@ -4,7 +4,7 @@ import { createToolContext } from '../../tools/context.js';
 import { listPrototypesInput, listPrototypesTool } from '../../tools/list-prototypes.js';
 import { action, printJson } from '../cli-context.js';
 
-interface AddOpts { description?: string; box?: string[]; tile?: string[]; detection?: string[]; file?: string[]; notBox?: string[]; notDetection?: string[]; notFile?: string[]; create?: boolean; model?: string; json?: boolean }
+interface AddOpts { description?: string; box?: string[]; tile?: string[]; detection?: string[]; file?: string[]; notBox?: string[]; notDetection?: string[]; notFile?: string[]; synthetic?: string; create?: boolean; model?: string; json?: boolean }
 
 /** `geoscout prototypes add|list`: the add_prototype and list_prototypes tools. */
 export function prototypesCommand(): Command {
@@ -21,6 +21,7 @@ export function prototypesCommand(): Command {
     .option('--not-box <image_id,x,y,w,h...>', 'negative boxes')
     .option('--not-detection <ids...>', 'detections to reject (negatives)')
     .option('--not-file <paths...>', 'negative chip files')
+    .option('--synthetic <class[:count]>', 'add rendered exemplars of a class the generator draws (aircraft, ship, vehicle, storage_tank, wind_turbine, building), default 80')
     .option('--create', 'fail if the prototype exists')
     .option('--model <model>', 'model id or id@version')
     .option('--json', 'print the structured result')
@@ -32,6 +33,7 @@ export function prototypesCommand(): Command {
           examples: [...(o.box ?? []).map(boxRef), ...(o.tile ?? []).map(tileRef), ...(o.detection ?? []).map((detection_id) => ({ detection_id })), ...(o.file ?? []).map((p) => ({ path: p }))],
           negatives: [...(o.notBox ?? []).map(boxRef), ...(o.notDetection ?? []).map((detection_id) => ({ detection_id })), ...(o.notFile ?? []).map((p) => ({ path: p }))],
           mode: o.create ? 'create' : 'extend',
+          ...(o.synthetic ? { synthetic: syntheticRef(o.synthetic) } : {}),
           ...(o.model ? { model: o.model } : {}),
         });
         const tctx = createToolContext(ctx.config, ctx.store, ctx.signal);
@@ -74,4 +76,9 @@ function tileRef(s: string) {
   if (!box) return { tile_id };
   const [x, y, width, height] = box.split(',').map(Number);
   return { tile_id, box: { x, y, width, height } };
+}
+
+function syntheticRef(s: string) {
+  const [cls, count] = s.split(':');
+  return { class: cls, ...(count ? { count: Number(count) } : {}) };
 }
