@@ -21,12 +21,13 @@ export function located(examples: MaybeLocated[]): LocatedExample[] {
 /**
  * Fits a prototype's window head from its stored examples and negatives when at least
  * {@link MIN_HEAD_EXAMPLES} examples have image boxes; null otherwise. Rejected detections
- * (negatives with a box) are fitted as negatives in every orientation.
+ * (negatives with a box) are fitted as negatives in every orientation. `bootstrap` (examples
+ * rendered by the generator): also background windows of these images, and a linear head.
  */
-export async function fitPrototypeHead(positives: MaybeLocated[], negatives: MaybeLocated[], images: Map<string, HeadImage>, signal?: AbortSignal, background: HeadImage[] = []): Promise<WindowHead | null> {
+export async function fitPrototypeHead(positives: MaybeLocated[], negatives: MaybeLocated[], images: Map<string, HeadImage>, signal?: AbortSignal, bootstrap?: { background: HeadImage[] }): Promise<WindowHead | null> {
   const pos = located(positives), neg = located(negatives);
   if (pos.length < MIN_HEAD_EXAMPLES) return null;
-  return fitWindowHead(pos, images, { ...(signal ? { signal } : {}), rejected: neg, background });
+  return fitWindowHead(pos, images, { ...(signal ? { signal } : {}), rejected: neg, ...(bootstrap ? { background: bootstrap.background, linear: true } : {}) });
 }
 
 /** Catalogued images a head bootstrapped from synthetic exemplars draws background from, at most. */

@@ -77,11 +77,11 @@ export async function addPrototype(store: Store, enc: ClipEncoder, input: AddPro
   const fitted = withProbe && located(positives).length >= MIN_HEAD_EXAMPLES
     ? await withExampleImages(store, [...positives, ...negatives], signal, async (images) => {
       // Synthetic exemplars' scenes are the generator's world: such a head also learns the
-      // catalogued imagery's background (fit-head.ts FitOptions.background).
+      // catalogued imagery's background, and stays linear (fit-head.ts FitOptions).
       const real = positives.filter((p) => !p.image_id || !isSyntheticImageId(p.image_id));
       const head = real.length === positives.length
         ? await fitPrototypeHead(positives, negatives, images, signal)
-        : await withCatalogueBackground(store, signal, (bg) => fitPrototypeHead(positives, negatives, images, signal, bg));
+        : await withCatalogueBackground(store, signal, (background) => fitPrototypeHead(positives, negatives, images, signal, { background }));
       if (!head) return null;
       // Held out, synthetic exemplars would judge the detectors on the generator's world: the
       // check uses the user's own examples, and without five of them the head detects (its
