@@ -32,6 +32,11 @@ const SCENE_SIDE = 2048;
 const SEED0 = 70_000;
 /** Scenes planned at most while looking for a class (planning draws no pixels). */
 const MAX_PLANS = 64;
+/**
+ * Scenes exemplars come from at most: each is rendered whole (2.6 s, ~6 MB on disk). Rare
+ * classes stop short of the count: wind turbines (one a scene) give 16, storage tanks ~50.
+ */
+const MAX_SCENES = 16;
 /** Exemplars come from at least this many scenes (when the class is common enough), for variety. */
 const MIN_SCENES = 4;
 /** Shortest exemplar, pixels: smaller objects carry no shape. */
@@ -69,20 +74,23 @@ function sceneOptions(seed: number, gsdM: number) {
 /**
  * Picks `count` exemplars of `cls` from the first exemplar scenes that hold the class: boxes
  * of whole objects at least {@link MIN_LENGTH_PX} long, spread over at least
- * {@link MIN_SCENES} scenes and evenly over each scene's objects. Plans only; the scenes are
+ * {@link MIN_SCENES} scenes and evenly over each scene's objects, from at most
+ * {@link MAX_SCENES} scenes (fewer exemplars for a rare class). Plans only; the scenes are
  * rendered when an exemplar is first read ({@link exampleImage}).
  */
 export function pickSyntheticExemplars(cls: ObjectClass, count = DEFAULT_SYNTHETIC_COUNT): SyntheticExemplar[] {
   if (!SYNTHETIC_CLASSES.includes(cls)) throw new GeoscoutError('INVALID_INPUT', `The generator draws ${SYNTHETIC_CLASSES.join(', ')}; "${cls}" is not one of them.`);
   const gsdM = CLASS_GSD[cls], perScene = Math.ceil(count / MIN_SCENES);
   const out: SyntheticExemplar[] = [];
-  for (let seed = SEED0; seed < SEED0 + MAX_PLANS && out.length < count; seed++) {
+  let scenes = 0;
+  for (let seed = SEED0; seed < SEED0 + MAX_PLANS && out.length < count && scenes < MAX_SCENES; seed++) {
     const plan = planScene(sceneOptions(seed, gsdM));
     const objs = plan.objects.filter((o) => {
       const [x, y, w, h] = o.bbox;
       return o.class === cls && x >= 0 && y >= 0 && x + w <= SCENE_SIDE && y + h <= SCENE_SIDE && Math.max(w, h) >= MIN_LENGTH_PX;
     });
     const take = Math.min(objs.length, perScene, count - out.length);
+    if (take > 0) scenes++;
     for (let k = 0; k < take; k++) {
       const [x, y, w, h] = objs[Math.floor((k * objs.length) / take)]!.bbox;
       out.push({ image_id: `synthetic-${cls}-${seed}-${Math.round(gsdM * 100)}`, box: { x: Math.round(x), y: Math.round(y), width: Math.max(1, Math.round(w)), height: Math.max(1, Math.round(h)) } });
