@@ -33,6 +33,8 @@ describe('synthetic exemplars', () => {
       expect(plan.objects.some((o) => o.class === 'vehicle' && Math.round(o.bbox[0]) === e.box.x && Math.round(o.bbox[1]) === e.box.y)).toBe(true);
     }
     expect(isSyntheticImageId('img_f8b874cd46972c04')).toBe(false);
+    // Only ids the picker can give: no other seed, GSD or class gets rendered on request.
+    for (const id of ['synthetic-vehicle-123-30', 'synthetic-vehicle-70000-50', 'synthetic-tree-70000-30', 'synthetic-vehicle-70064-30']) expect(isSyntheticImageId(id)).toBe(false);
     expect(syntheticGsd('img_f8b874cd46972c04')).toBeNull();
   });
 
@@ -59,5 +61,6 @@ describe('synthetic exemplars', () => {
   it('says what to do for a class the generator does not draw, and for an uncatalogued image', async () => {
     expect(() => pickSyntheticExemplars('tree' as never, 5)).toThrow(/draws aircraft, ship, vehicle/);
     await expect(exampleImage(store, 'img_0000000000000000')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(exampleImage(store, 'synthetic-vehicle-123-30')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });

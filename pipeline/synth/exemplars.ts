@@ -62,9 +62,20 @@ export interface SyntheticExemplar {
 
 const ID_RE = /^synthetic-([a-z_]+)-(\d+)-(\d+)$/;
 
+/**
+ * The scene an exemplar id names, or null. Only ids {@link pickSyntheticExemplars} can give
+ * pass (its classes, seeds and GSDs): a caller cannot make the cache render other scenes.
+ */
+function parseSyntheticId(id: string): { seed: number; gsdM: number } | null {
+  const m = ID_RE.exec(id);
+  const cls = m?.[1] as ObjectClass | undefined, seed = Number(m?.[2]), cm = Number(m?.[3]);
+  if (!cls || !SYNTHETIC_CLASSES.includes(cls) || seed < SEED0 || seed >= SEED0 + MAX_PLANS || cm !== Math.round(CLASS_GSD[cls] * 100)) return null;
+  return { seed, gsdM: CLASS_GSD[cls] };
+}
+
 /** Whether an example's image id names a synthetic exemplar scene. */
 export function isSyntheticImageId(id: string): boolean {
-  return ID_RE.test(id);
+  return parseSyntheticId(id) !== null;
 }
 
 function sceneOptions(seed: number, gsdM: number) {
@@ -102,8 +113,7 @@ export function pickSyntheticExemplars(cls: ObjectClass, count = DEFAULT_SYNTHET
 
 /** The GSD of a synthetic exemplar scene from its id (no rendering); null for any other id. */
 export function syntheticGsd(imageId: string): number | null {
-  const m = ID_RE.exec(imageId);
-  return m ? Number(m[3]) / 100 : null;
+  return parseSyntheticId(imageId)?.gsdM ?? null;
 }
 
 /** What readers of an example's image need: the catalogue's fields, or a synthetic scene's. */
@@ -114,9 +124,9 @@ export type ExampleImageRecord = Pick<ImageRecord, 'image_id' | 'uri' | 'crs' | 
  * time) or a catalogued image ({@link getImage}, NOT_FOUND when missing).
  */
 export async function exampleImage(store: Store, imageId: string, signal?: AbortSignal): Promise<ExampleImageRecord> {
-  const m = ID_RE.exec(imageId);
-  if (!m) return getImage(store, imageId);
-  const seed = Number(m[2]), gsdM = syntheticGsd(imageId)!;
+  const scene = parseSyntheticId(imageId);
+  if (!scene) return getImage(store, imageId);
+  const { seed, gsdM } = scene;
   const dir = exemplarDir(store);
   const uri = path.join(dir, `${imageId}.tif`);
   if (!existsSync(uri)) {
