@@ -124,6 +124,7 @@ async function benchClass(cls: RealClass, store: Store, ctx: ToolContext, tmpDir
   const row = async (label: string, query: { text: string } | { prototype: string }, thr: number) => {
     const r = await measure(query, thr);
     console.log(`  ${label.padEnd(20)}  ${fmt(r.ap)}   ${fmt(r.recall)}        ${r.fpKm2.toFixed(0).padStart(6)}      ${fmt(r.p10)}         ${r.seconds.toFixed(0)} s`);
+    return r;
   };
   await row(`"${cls.name}" zero-shot`, { text: cls.name }, DEFAULT_THRESHOLD);
   // No real example: exemplars the generator draws, fitted into a window head (synth/exemplars.ts).
@@ -132,8 +133,7 @@ async function benchClass(cls: RealClass, store: Store, ctx: ToolContext, tmpDir
     const name = `${cls.name}-synthetic`, t0 = Date.now();
     const out = await addPrototypeTool.handler(addPrototypeInput.parse({ name, synthetic: { class: synthClass, count: SYNTHETIC_COUNT }, mode: 'create' }), ctx);
     const fitS = (Date.now() - t0) / 1000;
-    const res = await measure({ prototype: name }, prototypeDefaultThreshold(out.prototype));
-    console.log(`  ${`${SYNTHETIC_COUNT} synthetic ${synthClass}`.padEnd(20)}  ${fmt(res.ap)}   ${fmt(res.recall)}        ${res.fpKm2.toFixed(0).padStart(6)}      ${fmt(res.p10)}         ${res.seconds.toFixed(0)} s`);
+    const res = await row(`${SYNTHETIC_COUNT} synthetic ${synthClass}`, { prototype: name }, prototypeDefaultThreshold(out.prototype));
     console.log(`      0 real examples: ${out.prototype.window_head?.used ? 'window head' : 'encoder'} at threshold ${res.thr.toFixed(2)}; all boxes: recall ${fmt(res.recallAll)} with ${res.boxesKm2.toFixed(0)}/km²; add_prototype ${fitS.toFixed(0)} s (renders the exemplar scenes the first time)`);
     const curve = [0.3, 0.5, 0.7, 0.9].map((thr) => { const a = atThreshold(res.all, gts, thr); return `${thr.toFixed(1)}: recall ${fmt(a.recall)}, ${(a.fp / km2).toFixed(0)} FP/km²`; });
     console.log(`      by threshold: ${curve.join('; ')}`);

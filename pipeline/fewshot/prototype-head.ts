@@ -1,5 +1,5 @@
 import { listImages } from '../catalog/catalog.js';
-import { exampleImage } from '../synth/exemplars.js';
+import { exampleImage, type ExampleImageRecord } from '../synth/exemplars.js';
 import { openCatalogImage } from '../catalog/open-image.js';
 import type { Store } from '../index/store.js';
 import type { Stretch } from '../raster/stretch.js';
@@ -44,7 +44,7 @@ export async function withCatalogueBackground<T>(store: Store, signal: AbortSign
   const picked = Array.from({ length: Math.min(BACKGROUND_IMAGES, recs.length) }, (_, k) => recs[Math.floor(k * step)]!);
   const images: HeadImage[] = [];
   try {
-    for (const rec of picked) images.push({ raster: await openCatalogImage(rec, signal), gsdM: rec.gsd_m, stretch: rec.stretch as Stretch });
+    for (const rec of picked) images.push(await openRecord(rec, signal));
     return await fn(images);
   } finally {
     for (const img of images) await img.raster.close();
@@ -64,6 +64,10 @@ export async function withExampleImages<T>(store: Store, examples: MaybeLocated[
 
 /** An example's image opened for the window head (its stored stretch and GSD): catalogued, or a synthetic exemplar scene. */
 export async function openHeadImage(store: Store, imageId: string, signal?: AbortSignal): Promise<HeadImage> {
-  const rec = await exampleImage(store, imageId, signal);
+  return openRecord(await exampleImage(store, imageId, signal), signal);
+}
+
+/** An image record opened for the window head, with its stored stretch and GSD. */
+async function openRecord(rec: ExampleImageRecord, signal?: AbortSignal): Promise<HeadImage> {
   return { raster: await openCatalogImage(rec, signal), gsdM: rec.gsd_m, stretch: rec.stretch as Stretch };
 }

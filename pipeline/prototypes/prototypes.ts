@@ -79,14 +79,15 @@ export async function addPrototype(store: Store, enc: ClipEncoder, input: AddPro
       // Synthetic exemplars' scenes are the generator's world: such a head also learns the
       // catalogued imagery's background, and stays linear (fit-head.ts FitOptions).
       const real = positives.filter((p) => !p.image_id || !isSyntheticImageId(p.image_id));
-      const head = real.length === positives.length
-        ? await fitPrototypeHead(positives, negatives, images, signal)
-        : await withCatalogueBackground(store, signal, (background) => fitPrototypeHead(positives, negatives, images, signal, { background }));
+      const bootstrapped = real.length < positives.length;
+      const head = bootstrapped
+        ? await withCatalogueBackground(store, signal, (background) => fitPrototypeHead(positives, negatives, images, signal, { background }))
+        : await fitPrototypeHead(positives, negatives, images, signal);
       if (!head) return null;
       // Held out, synthetic exemplars would judge the detectors on the generator's world: the
       // check uses the user's own examples, and without five of them the head detects (its
       // pixel features are what transfers from synthetic to real imagery; synth/exemplars.ts).
-      const choice = real.length === positives.length || located(real).length >= MIN_HEAD_EXAMPLES
+      const choice = !bootstrapped || located(real).length >= MIN_HEAD_EXAMPLES
         ? await chooseDetector(store, enc, proposer, real, negVectors, text, images, signal)
         : syntheticChoice();
       return { head, choice };
@@ -223,8 +224,9 @@ function syntheticChoice(): DetectorChoice {
 /** Example refs for the synthetic exemplars asked for, minus those the current version already holds. */
 function syntheticRefs(synthetic: AddPrototypeInput['synthetic'], current: PrototypeRow | null): ExampleRef[] {
   if (!synthetic) return [];
-  const have = new Set((current ? (JSON.parse(current.examples) as StoredExample[]) : []).map((e) => (e.box ? `${e.image_id}|${e.box.x},${e.box.y}` : '')));
+  const key = (e: { image_id?: string; box?: { x: number; y: number } }) => (e.box ? `${e.image_id}|${e.box.x},${e.box.y}` : '');
+  const have = new Set((current ? (JSON.parse(current.examples) as StoredExample[]) : []).map(key));
   return pickSyntheticExemplars(synthetic.class, synthetic.count)
-    .filter((e) => !have.has(`${e.image_id}|${e.box.x},${e.box.y}`))
+    .filter((e) => !have.has(key(e)))
     .map((e) => ({ image_id: e.image_id, ...e.box }));
 }

@@ -3,8 +3,8 @@
  * demand, so a prototype can be bootstrapped before anyone has boxed a real example.
  *
  * A window head fitted on these exemplars scores real imagery far better than the shipped
- * encoder's text vector does (bench:real, KIT cars at 0.3 m: AP50 0.25 with 80 synthetic
- * vehicles against 0.04 for the text "car"): its features are pixel statistics (colour,
+ * encoder's text vector does (bench:real, KIT cars at 0.3 m: AP50 0.27–0.31 with 80 synthetic
+ * vehicles and the catalogue's background against 0.04 for the text "car"): its features are pixel statistics (colour,
  * gradients, orientation), which transfer; the encoder's embedding of a synthetic world
  * does not. Confirmed and rejected detections then refit it on the user's own pixels.
  *
@@ -34,7 +34,7 @@ const SEED0 = 70_000;
 const MAX_PLANS = 64;
 /**
  * Scenes exemplars come from at most: each is rendered whole (2.6 s, ~6 MB on disk). Rare
- * classes stop short of the count: wind turbines (one a scene) give 16, storage tanks ~50.
+ * classes stop short of the count: wind turbines (one a scene) give 16, storage tanks 38.
  */
 const MAX_SCENES = 16;
 /** Exemplars come from at least this many scenes (when the class is common enough), for variety. */
