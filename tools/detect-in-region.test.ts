@@ -35,6 +35,8 @@ describe('detect_in_region', () => {
     const out = await detect({ image_id: image.image_id, queries: [{ text: 'aircraft' }], threshold: DEFAULT_THRESHOLD });
     const found = aircraft.filter((o) => out.features.some((f) => boxIou(f.properties.pixel_box, gtBox(o)) >= 0.5));
     expect(found.length / aircraft.length).toBeGreaterThanOrEqual(0.5);
+    // The encoder knows the generator's world: its text vector answers, not the class head.
+    expect(out.searched.class_heads).toBeUndefined();
     expect(out.counts.aircraft).toBe(out.features.length);
     const f = out.features[0]!;
     expect(f.geometry!.coordinates[0]!.length).toBe(5);

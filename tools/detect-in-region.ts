@@ -75,6 +75,7 @@ export const detectInRegionTool: ToolDefinition<typeof detectInRegionInput, type
     });
     const more = out.features.length > 20 ? `\n… ${out.features.length - 20} more in the structured result.` : '';
     const how = out.searched.mode === 'gated' ? `, searched ${(out.searched.coverage * 100).toFixed(0)} % where stored tiles match (exhaustive: true searches all)` : '';
-    return `Counts (${out.model_version}, ${(out.pixels / 1e6).toFixed(1)} Mpx in ${out.images.length} image(s)${how}): ${counts || 'none'}\n${lines.join('\n')}${more}`;
+    const heads = out.searched.class_heads?.length ? `; on ${new Set(out.searched.class_heads.map((u) => u.image_id)).size} image(s) unlike the encoder's training world, ${[...new Set(out.searched.class_heads.map((u) => `"${u.query}"`))].join(', ')} came from the shipped class head (pixel features)` : '';
+    return `Counts (${out.model_version}, ${(out.pixels / 1e6).toFixed(1)} Mpx in ${out.images.length} image(s)${how}${heads}): ${counts || 'none'}\n${lines.join('\n')}${more}`;
   },
 };

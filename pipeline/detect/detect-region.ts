@@ -13,6 +13,7 @@ import type { Stretch } from '../raster/stretch.js';
 import { detectWithHead } from './detect-head.js';
 import { detectInWindow, nms, type DetectWindowOptions, type RawDetection } from './detect-window.js';
 import { tileGate, type GateOptions } from './tile-gate.js';
+import { routeQueries, type ClassHeadUse } from './route-queries.js';
 import { isPrototypeQuery, prepareQueries, type DetectQuery, type PreparedQuery } from './scorer.js';
 
 /** Where to look: an image (whole, or a pixel window), or a WGS84 area over every intersecting image. */
@@ -87,6 +88,10 @@ export const SearchedAreaSchema = z
     mode: z.enum(['gated', 'exhaustive']),
     coverage: z.number().describe('share of the region searched with object proposals'),
     tiles: z.object({ total: z.number(), kept: z.number(), sampled: z.number() }).describe('stored tiles of the region; kept: may hold a query; sampled: searched at random as a recall guard'),
+    class_heads: z
+      .array(z.object({ query: z.string(), class: z.string(), image_id: z.string(), domain_score: z.number() }))
+      .optional()
+      .describe('text queries answered by a shipped class head instead of the encoder, on images unlike the encoder\'s training world (domain_score below its threshold): its pixel features transfer to real imagery, the encoder\'s text does not'),
   })
   .describe('gated: only where the stored tiles may hold the query (images never ingested are searched in full); exhaustive: every pixel (exhaustive: true, or no stored tiles)');
 /** How much of the region a call searched. */
@@ -117,7 +122,7 @@ export async function detectInRegion(
   // A prototype's checked threshold, and a window head's own, are defaults the call may
   // override; a query's fixed threshold is not.
   const prepared = (await prepareQueries(enc, dq, opts.signal)).map((q) => (q.threshold != null && !q.head ? q : { ...q, threshold: opts.threshold ?? q.defaultThreshold ?? q.head?.threshold ?? (isPrototypeQuery(q) ? PROTOTYPE_DEFAULT_THRESHOLD : TEXT_DEFAULT_THRESHOLD) }));
-  const scored = prepared.filter((q) => !q.head), headed = prepared.filter((q) => q.head);
+  const allScored = prepared.filter((q) => !q.head), allHeaded = prepared.filter((q) => q.head);
   const targets = await regionTargets(store, region);
   const pixels = targets.reduce((s, t) => s + t.window.width * t.window.height, 0);
   const max = opts.maxRegionPixels ?? 16384 * 16384;
@@ -128,11 +133,16 @@ export async function detectInRegion(
   const rows: DetectionRow[] = [];
   let done = 0;
   const searched: SearchedArea = { mode: opts.exhaustive ? 'exhaustive' : 'gated', coverage: 0, tiles: { total: 0, kept: 0, sampled: 0 } };
-  // Text queries have a calibrated tile threshold; a prototype's tile scores do not yet (its
-  // vector is made of crops, not tiles), so a call with one searches every pixel.
-  const gateQueries = scored.some(isPrototypeQuery) ? [] : scored;
+  const classHeads: ClassHeadUse[] = [];
   for (const { rec, window, inside } of targets) {
     throwIfAborted(opts.signal);
+    // On imagery the encoder does not know, class heads answer the text queries naming their class.
+    const route = await routeQueries(store, enc, rec.image_id, allScored, allHeaded, opts.threshold);
+    const { scored, headed } = route;
+    classHeads.push(...route.uses);
+    // Text queries have a calibrated tile threshold; a prototype's tile scores do not yet (its
+    // vector is made of crops, not tiles), so a call with one searches every pixel.
+    const gateQueries = scored.some(isPrototypeQuery) ? [] : scored;
     const gate = opts.exhaustive || !gateQueries.length ? null : await tileGate(store, enc, rec.image_id, window, gateQueries, opts.gate);
     if (gate) for (const k of ['total', 'kept', 'sampled'] as const) searched.tiles[k] += gate.tiles[k];
     searched.coverage += (gate ? gate.coverage : 1) * window.width * window.height;
@@ -177,6 +187,7 @@ export async function detectInRegion(
   for (const f of kept) counts[f.properties.query] = (counts[f.properties.query] ?? 0) + 1;
   searched.coverage = pixels ? Math.round((searched.coverage / pixels) * 1000) / 1000 : 0;
   if (!searched.tiles.total) searched.mode = 'exhaustive';
+  if (classHeads.length) searched.class_heads = classHeads;
   return { features: kept, counts, images: targets.map((t) => t.rec.image_id), pixels, searched };
 }
 

@@ -127,10 +127,17 @@ export type ExampleImageRecord = Pick<ImageRecord, 'image_id' | 'uri' | 'crs' | 
  * time) or a catalogued image ({@link getImage}, NOT_FOUND when missing).
  */
 export async function exampleImage(store: Store, imageId: string, signal?: AbortSignal): Promise<ExampleImageRecord> {
+  return (await renderExemplarScene(imageId, exemplarDir(store), signal)) ?? getImage(store, imageId);
+}
+
+/**
+ * Renders a synthetic exemplar scene into `dir` (once: an existing file is reused) and
+ * returns its record; null when `imageId` is not an exemplar scene's id.
+ */
+export async function renderExemplarScene(imageId: string, dir: string, signal?: AbortSignal): Promise<ExampleImageRecord | null> {
   const scene = parseSyntheticId(imageId);
-  if (!scene) return getImage(store, imageId);
+  if (!scene) return null;
   const { seed, gsdM } = scene;
-  const dir = exemplarDir(store);
   const uri = path.join(dir, `${imageId}.tif`);
   if (!existsSync(uri)) {
     // Render beside the final name, then rename: another process may be rendering the same scene.
