@@ -35,6 +35,7 @@ import { DEFAULT_SYNTHETIC_COUNT } from '../pipeline/synth/exemplars.js';
 import { addPrototypeInput, addPrototypeTool } from '../tools/add-prototype.js';
 import { createToolContext } from '../tools/context.js';
 import { classHead, classOfQuery } from '../pipeline/fewshot/class-heads.js';
+import { CLASS_HEAD_THRESHOLD } from '../pipeline/detect/route-queries.js';
 import { DEFAULT_THRESHOLD, detectInRegionInput, detectInRegionTool } from '../tools/detect-in-region.js';
 import { searchTilesInput, searchTilesTool } from '../tools/search-tiles.js';
 import type { ToolContext } from '../tools/tool.js';
@@ -128,9 +129,9 @@ async function benchClass(cls: RealClass, store: Store, ctx: ToolContext, tmpDir
     return r;
   };
   // A class with a shipped class head is answered by it on imagery the encoder does not know
-  // (detect/route-queries.ts): the threshold a call without one gets is then the head's.
+  // (detect/route-queries.ts): the threshold a call without one gets is then CLASS_HEAD_THRESHOLD.
   const head = classOfQuery(cls.name) ? classHead(classOfQuery(cls.name)!) : null;
-  const text = await row(`"${cls.name}" zero-shot`, { text: cls.name }, head?.head.threshold ?? DEFAULT_THRESHOLD);
+  const text = await row(`"${cls.name}" zero-shot`, { text: cls.name }, head ? CLASS_HEAD_THRESHOLD : DEFAULT_THRESHOLD);
   if (head) console.log(`      text answered by the shipped ${classOfQuery(cls.name)} class head (threshold ${text.thr.toFixed(2)}) where the encoder does not know the image; all boxes: recall ${fmt(text.recallAll)} with ${text.boxesKm2.toFixed(0)}/km²`);
   // No real example: exemplars the generator draws, fitted into a window head (synth/exemplars.ts).
   const synthClass = SYNTHETIC_CLASS[cls.name];

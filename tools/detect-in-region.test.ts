@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLASS_HEAD_THRESHOLD } from '../pipeline/detect/route-queries.js';
 import type { ImageRecord } from '../pipeline/catalog/catalog.js';
 import { detectInRegion } from '../pipeline/detect/detect-region.js';
 import { boxIou } from '../pipeline/detect/proposals.js';
@@ -161,8 +162,9 @@ describe('prototypes', () => {
   it('bootstraps from synthetic exemplars: no real example, the window head detects this scene\'s vehicles', async () => {
     const p = await addProto({ name: 'rendered vehicle', synthetic: { class: 'vehicle', count: 12 } });
     expect(p.prototype).toMatchObject({ positives: 12, negatives: 0, has_probe: true });
-    // Unchecked (held-out synthetic exemplars would judge the generator's world): the head, at its own threshold.
-    expect(p.prototype.window_head).toMatchObject({ used: true, examples: 12, check: { n: 0, threshold: null } });
+    // Unchecked (held-out synthetic exemplars would judge the generator's world): the head scores
+    // the objectness proposals, as the shipped vehicle class head does (real-trained weights, threshold 0.3).
+    expect(p.prototype.window_head).toMatchObject({ used: true, examples: 12, check: { n: 0, threshold: CLASS_HEAD_THRESHOLD, head_proposals: 'model-real.onnx' } });
     const vehicles = scene.objects.filter((o) => o.class === 'vehicle');
     const xs = vehicles.map((o) => o.bbox[0]), ys = vehicles.map((o) => o.bbox[1]);
     const x0 = Math.max(0, Math.floor(Math.min(...xs)) - 32), y0 = Math.max(0, Math.floor(Math.min(...ys)) - 32);
@@ -174,9 +176,10 @@ describe('prototypes', () => {
       const found = inside.filter((o) => out.features.some((f) => boxIou(f.properties.pixel_box, gtBox(o)) >= 0.5));
       return { recall: found.length / inside.length, n: out.features.length, min: Math.min(...out.features.map((f) => f.properties.score)) };
     };
-    const low = await recallAt(0.3), byDefault = await recallAt();
+    const low = await recallAt(0.05), byDefault = await recallAt();
+    // Measured: 0.83 of the window's vehicles at 0.05 and at the default (7 boxes).
     expect(low.recall).toBeGreaterThanOrEqual(0.5);
-    expect(byDefault.min).toBeGreaterThanOrEqual(p.prototype.window_head!.threshold);
+    expect(byDefault.min).toBeGreaterThanOrEqual(CLASS_HEAD_THRESHOLD);
     expect(byDefault.recall).toBeGreaterThan(0);
   }, 300_000);
 });

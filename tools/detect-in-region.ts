@@ -22,7 +22,7 @@ export const detectInRegionInput = z
     bbox: BBoxSchema.optional(),
     polygon: GeoJsonPolygonSchema.extend({ coordinates: GeoJsonPolygonSchema.shape.coordinates.min(1) }).optional().describe('WGS84 GeoJSON polygon (lon, lat)'),
     queries: z.array(QuerySchema).min(1).max(8).describe('free-text and/or prototype queries'),
-    threshold: z.number().min(0).max(1).optional().describe('minimum score (0–1) for every query (overrides each prototype\'s own default). Default: 0.6 for text (the calibrated chance that a box is right: query probability × objectness, Platt-scaled; 0.6 maximised F1 summed over ship/aircraft/vehicle on tuning scenes; a text answered by a shipped class head uses the head\'s own, see searched.class_heads), for a prototype the threshold its held-out check found (keeps 80 % of its held-out examples: list_prototypes window_head.check.threshold), else 0.3'),
+    threshold: z.number().min(0).max(1).optional().describe('minimum score (0–1) for every query (overrides each prototype\'s own default). Default: 0.6 for text (the calibrated chance that a box is right: query probability × objectness, Platt-scaled; 0.6 maximised F1 summed over ship/aircraft/vehicle on tuning scenes; 0.3 for a text answered by a shipped class head, whose score is head × objectness, see searched.class_heads), for a prototype the threshold its held-out check found (keeps 80 % of its held-out examples: list_prototypes window_head.check.threshold), else 0.3'),
     max_detections: z.number().int().min(1).max(2000).default(200),
     exhaustive: z.boolean().default(false).describe('search every pixel; default: only where the stored tile embeddings may hold the query (plus a small random sample), several times faster on large regions'),
     model: z.string().optional().describe('model id or id@version (default: the active model)'),
@@ -45,7 +45,7 @@ export const detectInRegionTool: ToolDefinition<typeof detectInRegionInput, type
   name: 'detect_in_region',
   title: 'Detect objects in a region',
   description:
-    'Find and count objects in an image region by free text (open vocabulary) and/or named prototypes. Returns a GeoJSON FeatureCollection: each detection has a score, pixel box, WGS84 polygon and centre, image id, acquisition time, sensor and a detection_id you can confirm or reject via add_prototype. Regions larger than one tile are tiled and merged; the limit is about 268 Mpx per call. On imagery the encoder was not trained on (real scenes with the shipped model), a text naming an aircraft, ship, vehicle, storage tank, wind turbine or building is answered by a shipped class head (pixel features; rough: about a third of its boxes are right on real cars).',
+    'Find and count objects in an image region by free text (open vocabulary) and/or named prototypes. Returns a GeoJSON FeatureCollection: each detection has a score, pixel box, WGS84 polygon and centre, image id, acquisition time, sensor and a detection_id you can confirm or reject via add_prototype. Regions larger than one tile are tiled and merged; the limit is about 268 Mpx per call. On imagery the encoder was not trained on (real scenes with the shipped model), a text naming an aircraft, ship, vehicle, storage tank, wind turbine or building is answered by a shipped class head (pixel features scoring the objectness proposals).',
   inputSchema: detectInRegionInput,
   outputSchema: detectInRegionOutput,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },

@@ -88,8 +88,9 @@ describe('few-shot window head on real imagery', () => {
     expect(detectInRegionTool.render(out)).toContain('class head');
     const kept = out.features.map((f) => f.properties.pixel_box);
     const found = target.boxes.filter((b) => kept.some((k) => iou([k.x, k.y, k.width, k.height], b) >= 0.5)).length;
-    // Measured: 20 of the 26 cars in 43 boxes, with no example given (the encoder's text: AP50 0.04 on bench:real's cars).
-    expect(found / target.boxes.length).toBeGreaterThanOrEqual(0.5);
-    expect(found / kept.length).toBeGreaterThanOrEqual(0.3);
+    // Measured: 20 of the 26 cars in 22 boxes, with no example given (the head's own dense scan:
+    // 20 in 43; the encoder's text: AP50 0.04 on bench:real's cars). Boxes are objectness proposals the head agrees with.
+    expect(found / target.boxes.length).toBeGreaterThanOrEqual(0.6);
+    expect(found / kept.length).toBeGreaterThanOrEqual(0.7);
   }, 300_000);
 });

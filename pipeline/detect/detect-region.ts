@@ -165,7 +165,7 @@ export async function detectInRegion(
         })));
       }
       for (const q of headed) {
-        dets.push(...(await detectWithHead({ raster, gsdM: rec.gsd_m, stretch: rec.stretch as Stretch }, window, q, enc, { threshold: q.threshold!, max: opts.maxDetections, ...(opts.signal ? { signal: opts.signal } : {}) })));
+        dets.push(...(await detectWithHead({ raster, gsdM: rec.gsd_m, stretch: rec.stretch as Stretch }, window, q, enc, { threshold: q.threshold!, max: opts.maxDetections, ...(opts.proposer ? { proposer: opts.proposer } : {}), ...(opts.signal ? { signal: opts.signal } : {}) })));
       }
       for (const d of dets) {
         const f = toFeature(rec, raster.georef, d.label, d.score, d.box, enc.modelVersion);

@@ -232,7 +232,7 @@ export function nms<T extends { label: string; score: number; box: PixelBox }>(d
 }
 
 /** Cores of `chunk`-sized pieces covering the window. */
-function chunksOf(win: PixelWindow, chunk: number): PixelWindow[] {
+export function chunksOf(win: PixelWindow, chunk: number): PixelWindow[] {
   const out: PixelWindow[] = [];
   for (let y = win.y; y < win.y + win.height; y += chunk) {
     for (let x = win.x; x < win.x + win.width; x += chunk) {

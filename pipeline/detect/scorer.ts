@@ -23,6 +23,8 @@ export interface DetectQuery {
   exemplars?: Exemplars;
   /** Proposal weights a prototype's check chose for every objectness pass (choose-detector.ts). */
   proposalWeights?: string;
+  /** With a head: detections are the objectness proposals it agrees with (head-proposals.ts), proposed with these weights when the proposer has them. */
+  headProposals?: { weights?: string };
 }
 
 /**

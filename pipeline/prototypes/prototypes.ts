@@ -19,7 +19,8 @@ import type { ExampleRef, PrototypeSummary, SelfCheck } from './schemas.js';
 import { setFeedback } from '../detect/detections-table.js';
 import { prototypeRows, prototypesTable, type PrototypeRow } from './tables.js';
 import type { ObjectClass } from '../synth/catalog.js';
-import { isSyntheticImageId, pickSyntheticExemplars } from '../synth/exemplars.js';
+import { isSyntheticImageId, pickSyntheticExemplars, syntheticClass } from '../synth/exemplars.js';
+import { CLASS_HEAD_THRESHOLD, classProposalWeights, headProposalsOf } from '../detect/route-queries.js';
 
 /** Input of {@link addPrototype}. */
 export interface AddPrototypeInput {
@@ -89,7 +90,7 @@ export async function addPrototype(store: Store, enc: ClipEncoder, input: AddPro
       // pixel features are what transfers from synthetic to real imagery; synth/exemplars.ts).
       const choice = !bootstrapped || located(real).length >= MIN_HEAD_EXAMPLES
         ? await chooseDetector(store, enc, proposer, real, negVectors, text, images, signal)
-        : syntheticChoice();
+        : syntheticChoice(positives);
       return { head, choice };
     })
     : null;
@@ -147,6 +148,7 @@ export async function prototypeQuery(store: Store, name: string, modelVersion: s
   const probe = stored ? { w: stored.w, b: stored.b } : undefined;
   const head = stored && isWindowHead(stored.head) && stored.detector?.detector === 'window-head' ? stored.head : undefined;
   const proposalWeights = stored?.detector?.detector === 'encoder' ? stored.detector.proposals : undefined;
+  const headProposals = head && stored?.detector?.head_proposals ? headProposalsOf(stored.detector.head_proposals) : undefined;
   const defaultThreshold = stored?.detector?.threshold;
   const exemplars = opts.withExemplars ? await exemplarsOf(store, JSON.parse(row.examples) as StoredExample[]) : null;
   return {
@@ -154,6 +156,7 @@ export async function prototypeQuery(store: Store, name: string, modelVersion: s
     vector: Float32Array.from(row.fused_vector),
     ...(probe ? { probe } : {}),
     ...(head ? { head } : {}),
+    ...(headProposals ? { headProposals } : {}),
     ...(proposalWeights ? { proposalWeights } : {}),
     ...(defaultThreshold !== undefined ? { defaultThreshold } : {}),
     ...(exemplars ? { exemplars } : {}),
@@ -193,7 +196,7 @@ function headSummary(probe: string | null): PrototypeSummary['window_head'] {
   const r2 = (x: number) => Math.round(x * 100) / 100;
   return {
     examples: head.fitted.examples, lengths_m: head.lengthsM.map(r2), train_auc: head.fitted.train_auc, seconds: head.fitted.seconds, threshold: head.threshold,
-    used: detector?.detector === 'window-head', check: detector ? { window_head_mrr: r2(detector.mrr.window_head), encoder_mrr: r2(detector.mrr.encoder), window_head_found: r2(detector.found.window_head), encoder_found: r2(detector.found.encoder), n: detector.n, proposals: detector.proposals ?? null, threshold: detector.threshold ?? null } : null,
+    used: detector?.detector === 'window-head', check: detector ? { window_head_mrr: r2(detector.mrr.window_head), encoder_mrr: r2(detector.mrr.encoder), window_head_found: r2(detector.found.window_head), encoder_found: r2(detector.found.encoder), n: detector.n, proposals: detector.proposals ?? null, threshold: detector.threshold ?? null, head_proposals: detector.head_proposals ?? null } : null,
   };
 }
 
@@ -215,10 +218,15 @@ async function backgroundVectors(store: Store, enc: ClipEncoder, n: number): Pro
 
 /**
  * The detector choice of a prototype whose examples are (almost) all synthetic: the window
- * head, unchecked; its default threshold is the head's own.
+ * head, unchecked, scoring the objectness proposals as a shipped class head does
+ * (detect/route-queries.ts: its weights and threshold).
  */
-function syntheticChoice(): DetectorChoice {
-  return { detector: 'window-head', mrr: { window_head: 0, encoder: 0 }, found: { window_head: 0, encoder: 0 }, n: 0 };
+function syntheticChoice(positives: StoredExample[]): DetectorChoice {
+  const cls = positives.map((p) => (p.image_id ? syntheticClass(p.image_id) : null)).find(Boolean);
+  return {
+    detector: 'window-head', mrr: { window_head: 0, encoder: 0 }, found: { window_head: 0, encoder: 0 }, n: 0,
+    head_proposals: cls ? classProposalWeights(cls) : 'default', threshold: CLASS_HEAD_THRESHOLD,
+  };
 }
 
 /** Example refs for the synthetic exemplars asked for, minus those the current version already holds. */

@@ -69,11 +69,11 @@ const ID_RE = /^synthetic-([a-z_]+)-(\d+)-(\d+)$/;
  * The scene an exemplar id names, or null. Only ids {@link pickSyntheticExemplars} can give
  * pass (its classes, seeds and GSDs): a caller cannot make the cache render other scenes.
  */
-function parseSyntheticId(id: string): { seed: number; gsdM: number } | null {
+function parseSyntheticId(id: string): { cls: ObjectClass; seed: number; gsdM: number } | null {
   const m = ID_RE.exec(id);
   const cls = m?.[1] as ObjectClass | undefined, seed = Number(m?.[2]), cm = Number(m?.[3]);
   if (!cls || !SYNTHETIC_CLASSES.includes(cls) || seed < SEED0 || seed >= SEED0 + MAX_PLANS || cm !== Math.round(CLASS_GSD[cls] * 100)) return null;
-  return { seed, gsdM: CLASS_GSD[cls] };
+  return { cls, seed, gsdM: CLASS_GSD[cls] };
 }
 
 /** Whether an example's image id names a synthetic exemplar scene. */
@@ -112,6 +112,11 @@ export function pickSyntheticExemplars(cls: ObjectClass, count = DEFAULT_SYNTHET
   }
   if (out.length === 0) throw new GeoscoutError('NOT_FOUND', `No ${cls} in the first ${MAX_PLANS} exemplar scenes; give real examples instead.`);
   return out;
+}
+
+/** The class of a synthetic exemplar scene from its id; null for any other id. */
+export function syntheticClass(imageId: string): ObjectClass | null {
+  return parseSyntheticId(imageId)?.cls ?? null;
 }
 
 /** The GSD of a synthetic exemplar scene from its id (no rendering); null for any other id. */
