@@ -130,9 +130,10 @@ async function benchClass(cls: RealClass, store: Store, ctx: ToolContext, tmpDir
   };
   // A class with a shipped class head is answered by it on imagery the encoder does not know
   // (detect/route-queries.ts): the threshold a call without one gets is then CLASS_HEAD_THRESHOLD.
-  const head = classOfQuery(cls.name) ? classHead(classOfQuery(cls.name)!) : null;
+  const headClass = classOfQuery(cls.name);
+  const head = headClass ? classHead(headClass) : null;
   const text = await row(`"${cls.name}" zero-shot`, { text: cls.name }, head ? CLASS_HEAD_THRESHOLD : DEFAULT_THRESHOLD);
-  if (head) console.log(`      text answered by the shipped ${classOfQuery(cls.name)} class head (threshold ${text.thr.toFixed(2)}) where the encoder does not know the image; all boxes: recall ${fmt(text.recallAll)} with ${text.boxesKm2.toFixed(0)}/km²`);
+  if (head) console.log(`      text answered by the shipped ${headClass} class head (threshold ${text.thr.toFixed(2)}) where the encoder does not know the image; all boxes: recall ${fmt(text.recallAll)} with ${text.boxesKm2.toFixed(0)}/km²`);
   // No real example: exemplars the generator draws, fitted into a window head (synth/exemplars.ts).
   const synthClass = SYNTHETIC_CLASS[cls.name];
   if (synthClass && SYNTHETIC_COUNT > 0) {

@@ -20,6 +20,7 @@ import { Store, sqlString } from '../../pipeline/index/store.js';
 import type { ClipEncoder } from '../../pipeline/models/encoder.js';
 import { ModelRegistry } from '../../pipeline/models/registry.js';
 import { generateScene } from '../../pipeline/synth/generate-scene.js';
+import { dot, normalize } from '../../pipeline/detect/vectors.js';
 import { DOMAIN_BANK_FILE, domainStatistic, encodeBankVectors, type DomainBankFile } from '../../pipeline/detect/encoder-domain.js';
 
 const GSDS = [0.3, 0.5, 1, 2, 0.5, 0.3, 1, 0.5, 0.7, 1.5];
@@ -73,9 +74,8 @@ async function imageTiles(store: Store, enc: ClipEncoder, file: string): Promise
 /** Keeps a vector unless one kept already is within {@link DUPLICATE_COSINE}. */
 function dedupe(vectors: Float32Array[]): Float32Array[] {
   const kept: Float32Array[] = [];
-  const unit = (v: Float32Array) => { const n = Math.hypot(...v) || 1; return Float32Array.from(v, (x) => x / n); };
-  for (const v of vectors.map(unit)) {
-    if (!kept.some((k) => k.reduce((s, x, i) => s + x * v[i]!, 0) >= DUPLICATE_COSINE)) kept.push(v);
+  for (const v of vectors.map(normalize)) {
+    if (!kept.some((k) => dot(k, v) >= DUPLICATE_COSINE)) kept.push(v);
   }
   return kept;
 }

@@ -7,8 +7,9 @@
  * Why: geoscout-mini learned the generator's world; there its text queries score AP50
  * 0.84–0.98 (bench:detect-quality), on real imagery ~0 (bench:real cars 0.04). Where it does
  * not know the imagery, a text query naming a class with a shipped class head is answered
- * by that head instead (fewshot/class-heads.ts), which scores 0.33 on the same cars but far
- * worse than the encoder on the generator's own scenes (0.26 against 0.90 for vehicles).
+ * by that head instead (fewshot/class-heads.ts), which scores 0.78 on the same cars over the
+ * objectness proposals but far worse than the encoder on the generator's own scenes (its own
+ * boxes: vehicles 0.26 against 0.90).
  * A model without a bank (an imported CLIP) is trusted everywhere.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import type { Store } from '../index/store.js';
 import { sqlString } from '../index/store.js';
 import { openTilesTable, tilesTableName, vectorValues } from '../index/tiles-table.js';
 import type { ClipEncoder } from '../models/encoder.js';
+import { normalize } from './vectors.js';
 
 /** The bank's file name inside a model folder. */
 export const DOMAIN_BANK_FILE = 'domain-bank.json';
@@ -51,7 +53,7 @@ export interface DomainBank {
 /** Encodes unit vectors for {@link DomainBankFileSchema}'s `vectors`. */
 export function encodeBankVectors(vectors: Float32Array[]): string {
   const q = new Int16Array(vectors.length * vectors[0]!.length);
-  vectors.forEach((v, k) => unit(v).forEach((x, i) => (q[k * v.length + i] = Math.round(x * 32767))));
+  vectors.forEach((v, k) => normalize(v).forEach((x, i) => (q[k * v.length + i] = Math.round(x * 32767))));
   return Buffer.from(q.buffer).toString('base64');
 }
 
@@ -80,7 +82,7 @@ export function domainBank(enc: ClipEncoder): DomainBank | null {
 export function domainStatistic(bank: DomainBank, tiles: Float32Array[]): number {
   const d = bank.dim, n = bank.vectors.length / d;
   const nearest = tiles.map((t) => {
-    const u = unit(t);
+    const u = normalize(t);
     let best = -1;
     for (let k = 0; k < n; k++) {
       let s = 0;
@@ -131,11 +133,4 @@ async function storedTiles(store: Store, enc: ClipEncoder, imageId: string): Pro
     if (v) out.push(v);
   }
   return out;
-}
-
-function unit(v: Float32Array): Float32Array {
-  let n = 0;
-  for (const x of v) n += x * x;
-  n = Math.sqrt(n) || 1;
-  return Float32Array.from(v, (x) => x / n);
 }

@@ -5,8 +5,9 @@
  *
  * Why: the shipped encoder's text vector scores ~0 on real imagery (bench:real cars: AP50
  * 0.04), while the same head fitted on 80 rendered vehicles, with no real pixel at all,
- * scores 0.33 there: its features are pixel statistics, which transfer from the generator's
- * world. The fit takes 30–60 s a class, so it is done once by `npm run fit:class-heads`
+ * scores 0.33 there with its own boxes and 0.78 scoring the objectness proposals
+ * (detect/head-proposals.ts): its features are pixel statistics, which transfer from the
+ * generator's world. The fit takes 30–60 s a class, so it is done once by `npm run fit:class-heads`
  * (pipeline/fewshot/train/fit-class-heads.ts), not at a user's first query.
  */
 import { existsSync, readFileSync } from 'node:fs';
